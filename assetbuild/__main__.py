@@ -1,0 +1,5 @@
+"""`python -m assetbuild` runs the command-line tool."""
+
+from assetbuild.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,189 @@
+"""Build settings: [tool.assetbuild] in pyproject.toml (or assetbuild.toml), then CLI flags,
+then ASSETBUILD_* environment variables, each layer overriding the one before."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from assetbuild.diagnostics import UsageError
+
+CONFIG_FILES = ("pyproject.toml", "assetbuild.toml")
+
+
+@dataclass
+class Config:
+    """Everything a build needs to know, with paths already absolute."""
+
+    sources: list[Path] = field(default_factory=list)
+    out: Path | None = None
+    bundles: dict[str, list[str]] = field(default_factory=dict)
+    ignore: list[str] = field(default_factory=list)
+    url_prefix: str = "/static/"
+    hash_length: int = 16
+    strict: bool = False
+    minify: bool = True
+    gzip: bool = True
+    brotli: bool | None = None  # None: when the brotli package is installed
+    cache_dir: Path | None = None
+    jobs: int = 0  # 0: one worker per CPU
+    config_file: Path | None = None
+
+
+def _bool(value: Any, where: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        low = value.strip().lower()
+        if low in ("1", "true", "yes", "on"):
+            return True
+        if low in ("0", "false", "no", "off"):
+            return False
+    raise UsageError(f"{where}: expected true or false, got {value!r}")
+
+
+def _int(lo: int, hi: int) -> Callable[[Any, str], int]:
+    def parse(value: Any, where: str) -> int:
+        try:
+            number = int(value) if not isinstance(value, bool) else None
+        except (TypeError, ValueError):
+            number = None
+        if number is None or not lo <= number <= hi:
+            raise UsageError(f"{where}: expected a whole number from {lo} to {hi}, got {value!r}")
+        return number
+    return parse
+
+
+def _str(value: Any, where: str) -> str:
+    if not isinstance(value, str):
+        raise UsageError(f"{where}: expected a string, got {value!r}")
+    return value
+
+
+def _str_list(value: Any, where: str) -> list[str]:
+    if isinstance(value, str):  # environment variables: comma or os.pathsep separated
+        value = [v for v in value.replace(os.pathsep, ",").split(",") if v.strip()]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise UsageError(f"{where}: expected a list of strings, got {value!r}")
+    return [v.strip() for v in value]
+
+
+def _bundles(value: Any, where: str) -> dict[str, list[str]]:
+    if not isinstance(value, dict):
+        raise UsageError(f"{where}: expected a table of bundle name = [sources]")
+    return {name: _str_list(parts, f"{where}.{name}") for name, parts in value.items()}
+
+
+def _prefix(value: Any, where: str) -> str:
+    prefix = _str(value, where).strip()
+    if not prefix:
+        raise UsageError(f"{where}: must not be empty (use '/' to serve assets from the root)")
+    return prefix if prefix.endswith("/") else prefix + "/"
+
+
+# key -> (parser, is a path setting)
+SETTINGS: dict[str, tuple[Callable[[Any, str], Any], bool]] = {
+    "sources": (_str_list, True),
+    "out": (_str, True),
+    "bundles": (_bundles, False),
+    "ignore": (_str_list, False),
+    "url_prefix": (_prefix, False),
+    "hash_length": (_int(8, 64), False),
+    "strict": (_bool, False),
+    "minify": (_bool, False),
+    "gzip": (_bool, False),
+    "brotli": (_bool, False),
+    "cache_dir": (_str, True),
+    "jobs": (_int(0, 1024), False),
+}
+
+
+def find_config_file(start: Path) -> Path | None:
+    """The first of pyproject.toml (with [tool.assetbuild]) or assetbuild.toml in *start*."""
+    for name in CONFIG_FILES:
+        candidate = start / name
+        if candidate.is_file():
+            if name == "pyproject.toml" and "assetbuild" not in _read_toml(candidate).get("tool", {}):
+                continue
+            return candidate
+    return None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def read_file_settings(path: Path) -> dict[str, Any]:
+    """The raw [tool.assetbuild] table (or the whole assetbuild.toml)."""
+    data = _read_toml(path)
+    if path.name == "pyproject.toml":
+        table = data.get("tool", {}).get("assetbuild", {})
+        where = f"{path} [tool.assetbuild]"
+    else:
+        table, where = data, str(path)
+    if not isinstance(table, dict):
+        raise UsageError(f"{where}: expected a table")
+    return table
+
+
+def env_settings(environ: Mapping[str, str]) -> dict[str, str]:
+    """ASSETBUILD_<KEY> variables that name a known setting."""
+    found = {}
+    for key in SETTINGS:
+        value = environ.get(f"ASSETBUILD_{key.upper()}")
+        if value is not None and value != "":
+            found[key] = value
+    return found
+
+
+def load(flags: Mapping[str, Any] | None = None, *, cwd: Path | None = None,
+         config_file: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """Merge defaults, the config file, *flags* (None values are unset) and the environment."""
+    cwd = (cwd or Path.cwd()).resolve()
+    environ = os.environ if environ is None else environ
+    config = Config()
+    if config_file is not None:
+        config_file = (cwd / config_file).resolve()
+        if not config_file.is_file():
+            raise UsageError(f"{config_file}: config file not found")
+    else:
+        config_file = find_config_file(cwd)
+    if config_file is not None:
+        config.config_file = config_file
+        _apply(config, read_file_settings(config_file), config_file.parent, str(config_file))
+    _apply(config, {k: v for k, v in (flags or {}).items() if v is not None}, cwd, "command line")
+    _apply(config, env_settings(environ), cwd, "environment", env=True)
+    if not config.sources:
+        raise UsageError("no source folders: name them on the command line "
+                         "(assetbuild compile static/ --out build/static) or set 'sources' "
+                         "in [tool.assetbuild]")
+    if config.out is None:
+        raise UsageError("no output folder: pass --out DIR or set 'out' in [tool.assetbuild]")
+    return config
+
+
+def _apply(config: Config, values: Mapping[str, Any], base: Path, origin: str,
+           env: bool = False) -> None:
+    for key, value in values.items():
+        if key not in SETTINGS:
+            close = difflib.get_close_matches(key, SETTINGS, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else f"; known settings: {', '.join(SETTINGS)}"
+            raise UsageError(f"{origin}: unknown setting '{key}'{hint}")
+        parse, is_path = SETTINGS[key]
+        where = f"{origin}: ASSETBUILD_{key.upper()}" if env else f"{origin}: {key}"
+        parsed = parse(value, where)
+        if is_path:
+            parsed = ([(base / p).resolve() for p in parsed] if isinstance(parsed, list)
+                      else (base / parsed).resolve())
+        setattr(config, key, parsed)
+

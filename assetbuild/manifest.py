@@ -1,0 +1,131 @@
+"""The manifest format: one JSON file that maps logical names to fingerprinted files.
+
+Shared by the compiler (which writes it) and the run-time side (which reads it), so it
+imports nothing but the standard library.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import posixpath
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+MANIFEST_NAME = "manifest.json"
+FORMAT_VERSION = 1
+
+
+class ManifestError(Exception):
+    """A manifest is missing, unreadable or not in the expected format."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One asset of a release, as the manifest describes it."""
+
+    path: str
+    size: int
+    integrity: str
+    encodings: Mapping[str, str] = field(default_factory=dict)
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = dict(self.extra)
+        data.update(path=self.path, size=self.size, integrity=self.integrity,
+                    encodings=dict(self.encodings))
+        return data
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A whole release: every logical name and the file that serves it."""
+
+    assets: Mapping[str, Entry]
+    generator: str = ""
+    build_id: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        assets = {name: self.assets[name].to_json() for name in sorted(self.assets)}
+        return {
+            "version": FORMAT_VERSION,
+            "generator": self.generator,
+            "build_id": self.build_id or compute_build_id(assets),
+            "assets": assets,
+        }
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_json(), sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+
+
+def compute_build_id(assets_json: Mapping[str, Any]) -> str:
+    """A short hex digest over every entry: equal releases have equal build ids."""
+    blob = json.dumps(assets_json, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+
+
+def safe_relative_path(value: object) -> bool:
+    """True when *value* is a relative POSIX path that stays inside the release folder."""
+    if not isinstance(value, str) or not value or "\\" in value or "\x00" in value:
+        return False
+    if value.startswith("/") or posixpath.isabs(value) or ":" in value.split("/", 1)[0]:
+        return False
+    parts = value.split("/")
+    return all(part not in ("", ".", "..") for part in parts)
+
+
+def parse(data: bytes | str, source: str = MANIFEST_NAME) -> Manifest:
+    """Parse and validate manifest text; raise ManifestError naming *source* on any defect."""
+    try:
+        raw = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ManifestError(f"{source}: not valid JSON ({exc}); rebuild it with 'assetbuild compile'") from None
+    if not isinstance(raw, dict):
+        raise ManifestError(f"{source}: expected a JSON object at the top level")
+    if raw.get("version") != FORMAT_VERSION:
+        raise ManifestError(
+            f"{source}: unsupported manifest version {raw.get('version')!r} (expected {FORMAT_VERSION}); "
+            "rebuild it with this version of assetbuild")
+    assets = raw.get("assets")
+    if not isinstance(assets, dict):
+        raise ManifestError(f"{source}: 'assets' must be an object")
+    entries: dict[str, Entry] = {}
+    for name, item in assets.items():
+        entries[name] = _parse_entry(name, item, source)
+    return Manifest(assets=entries, generator=str(raw.get("generator", "")),
+                    build_id=str(raw.get("build_id", "")))
+
+
+def _parse_entry(name: str, item: object, source: str) -> Entry:
+    where = f"{source}: asset {name!r}"
+    if not isinstance(item, dict):
+        raise ManifestError(f"{where}: expected an object")
+    path, size, integrity = item.get("path"), item.get("size"), item.get("integrity")
+    if not safe_relative_path(path):
+        raise ManifestError(f"{where}: path {path!r} is not a relative path inside the release")
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        raise ManifestError(f"{where}: size must be a non-negative integer")
+    if not isinstance(integrity, str) or "-" not in integrity:
+        raise ManifestError(f"{where}: integrity must be a string like 'sha384-...'")
+    encodings = item.get("encodings", {})
+    if not isinstance(encodings, dict) or not all(
+            isinstance(k, str) and safe_relative_path(v) for k, v in encodings.items()):
+        raise ManifestError(f"{where}: encodings must map names to relative paths inside the release")
+    extra = {k: v for k, v in item.items() if k not in ("path", "size", "integrity", "encodings")}
+    return Entry(path=path, size=size, integrity=integrity, encodings=encodings, extra=extra)
+
+
+def load(path: str | os.PathLike[str]) -> Manifest:
+    """Read and validate the manifest at *path* (a file, or a release folder holding one)."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / MANIFEST_NAME
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ManifestError(f"{path}: manifest not found; build it with 'assetbuild compile'") from None
+    except OSError as exc:
+        raise ManifestError(f"{path}: cannot read manifest ({exc.strerror or exc})") from None
+    return parse(data, str(path))

@@ -1,0 +1,141 @@
+"""Finding source files under source roots and giving each a safe logical name."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+from assetbuild.diagnostics import Diagnostic, UsageError, warning
+
+
+@dataclass(frozen=True)
+class Source:
+    """One file found under a source root."""
+
+    logical: str  # POSIX path relative to its root
+    path: Path  # absolute path on disk
+    root: Path
+    size: int
+
+
+def is_inside(path: Path, root: Path) -> bool:
+    """True when the real location of *path* is *root* or below it."""
+    try:
+        Path(os.path.realpath(path)).relative_to(os.path.realpath(root))
+    except ValueError:
+        return False
+    return True
+
+
+def bad_name_reason(name: str) -> str | None:
+    """Why a file or folder name cannot become part of a logical name (None when it can)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return "its name is not valid UTF-8"
+    if any(unicodedata.category(ch) == "Cc" for ch in name):
+        return "its name contains control characters"
+    if "\\" in name:
+        return "its name contains a backslash"
+    return None
+
+
+class Ignore:
+    """Ignore rules: dotfiles always; a pattern without '/' matches a name in any folder,
+    a pattern with '/' matches the logical path from the root."""
+
+    def __init__(self, patterns: Iterable[str]):
+        self.patterns = [p.strip("/") for p in patterns if p.strip("/")]
+
+    def __call__(self, logical: str) -> bool:
+        name = logical.rsplit("/", 1)[-1]
+        if name.startswith("."):
+            return True
+        for pattern in self.patterns:
+            if "/" in pattern:
+                if fnmatch.fnmatchcase(logical, pattern) or fnmatch.fnmatchcase(
+                        logical, pattern + "/*"):
+                    return True
+            elif fnmatch.fnmatchcase(name, pattern):
+                return True
+        return False
+
+
+def scan(roots: list[Path], ignore: Iterable[str] = (), exclude: Iterable[Path] = (),
+         on_warning: Callable[[Diagnostic], None] = lambda d: None) -> dict[str, Source]:
+    """Every file under *roots*, keyed by logical name; the first root wins on a clash.
+
+    Folders in *exclude* (the output folder, the cache) are never read. Symlinks are
+    followed only when their target stays inside the root.
+    """
+    ignored = Ignore(ignore)
+    excluded = {os.path.realpath(p) for p in exclude}
+    found: dict[str, Source] = {}
+    for root in roots:
+        if not root.is_dir():
+            raise UsageError(f"{root}: source folder not found" if not root.exists()
+                             else f"{root}: source is not a folder")
+        for source in _walk(root, ignored, excluded, on_warning):
+            first = found.get(source.logical)
+            if first is None:
+                found[source.logical] = source
+            else:
+                on_warning(warning(
+                    f"'{source.logical}' is also in {first.root}, which comes first; this copy is ignored",
+                    file=str(source.path)))
+    return dict(sorted(found.items()))
+
+
+def _walk(root: Path, ignored: Ignore, excluded: set[str],
+          on_warning: Callable[[Diagnostic], None]) -> Iterable[Source]:
+    real_root = os.path.realpath(root)
+    stack = [(str(root), "")]
+    while stack:
+        folder, prefix = stack.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            on_warning(warning(f"cannot read folder: {exc.strerror}", file=folder))
+            continue
+        subfolders = []
+        for entry in entries:
+            logical = prefix + entry.name
+            reason = bad_name_reason(entry.name)
+            if reason:
+                on_warning(warning(f"skipped: {reason}", file=repr(entry.path)[1:-1]))
+                continue
+            if ignored(logical):
+                continue
+            try:
+                is_link = entry.is_symlink()
+                is_dir = entry.is_dir()
+                is_file = entry.is_file()
+            except OSError:
+                continue
+            if is_link:
+                if not is_inside(Path(entry.path), Path(real_root)):
+                    on_warning(warning("symlink leads outside its source root; not followed",
+                                       file=entry.path))
+                    continue
+            if is_dir:
+                real = os.path.realpath(entry.path)
+                if real in excluded or (is_link and _is_ancestor(real, folder)):
+                    continue  # the output folder, or a symlink loop
+                subfolders.append((entry.path, logical + "/"))
+            elif is_file:
+                try:
+                    size = entry.stat().st_size
+                except OSError as exc:
+                    on_warning(warning(f"cannot read: {exc.strerror}", file=entry.path))
+                    continue
+                yield Source(logical=logical, path=Path(entry.path), root=root, size=size)
+        stack.extend(reversed(subfolders))
+
+
+def _is_ancestor(real: str, folder: str) -> bool:
+    here = os.path.realpath(folder)
+    return here == real or here.startswith(real.rstrip(os.sep) + os.sep)
