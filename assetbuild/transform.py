@@ -17,7 +17,7 @@ from assetbuild.diagnostics import Diagnostic, warning
 from assetbuild.output import write_content_addressed
 from assetbuild.refs import Placeholders, Ref, is_local
 
-TRANSFORM_VERSION = "1"
+TRANSFORM_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,8 @@ def prepare_text(logical: str, kind: str, text: str, minify: bool,
     else:
         scanned = js.scan(text)
         refs, is_module = scanned.refs, is_module or scanned.is_module
-    refs = [r for r in refs if is_local(r.url, r.kind)]
+    # Every URL is shielded, not only local ones: rcssmin drops spaces inside url("..."),
+    # which would corrupt a remote URL such as url("https://cdn/My Font.woff2").
     holders = Placeholders.for_text(text)
     body = holders.protect(text, refs)
     if minify and not is_preminified(logical):
@@ -114,10 +115,11 @@ def prepare_text(logical: str, kind: str, text: str, minify: bool,
         except Exception as exc:  # a minifier bug must not stop the build
             diagnostics.append(warning(f"not minified: the minifier failed ({exc})", file=file))
     alive = holders.found(body)
-    kept = [i for i in range(len(refs)) if i in alive]
-    if len(kept) != len(refs):  # renumber so that refs[i] is placeholder i
+    kept = [i for i, r in enumerate(refs) if i in alive and is_local(r.url, r.kind)]
+    if len(kept) != len(refs):  # renumber so that refs[i] is placeholder i; others as written
         values = {i: holders.token(new) for new, i in enumerate(kept)}
-        body = holders.restore(body, [values.get(i, "") for i in range(len(refs))])
+        body = holders.restore(body, [values.get(i, text[r.start:r.end])
+                                      for i, r in enumerate(refs)])
     raw = [text[refs[i].start:refs[i].end] for i in kept]
     return Text(logical, kind, body, holders.prefix, [refs[i] for i in kept], raw, is_module)
 
