@@ -16,13 +16,30 @@ class Diagnostic:
     hint: str | None = None
 
     def format(self) -> str:
+        """One line; control characters from file names or file content are escaped, so
+        hostile input cannot break the line or send escape codes to a terminal."""
         where = self.file or "assetbuild"
         if self.line:
             where += f":{self.line}"
         text = f"{where}: {self.level}: {self.message}"
         if self.hint:
             text += f"; {self.hint}"
+        return printable(text)
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    if 0xDC80 <= code <= 0xDCFF:  # an undecodable byte of a file name (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    return ascii(ch)[1:-1]
+
+
+def printable(text: str) -> str:
+    """*text* with every non-printable character (controls, line separators, bidi
+    overrides, undecodable bytes) written as a backslash escape."""
+    if text.isprintable():
         return text
+    return "".join(ch if ch.isprintable() else _escape(ch) for ch in text)
 
 
 class BuildError(Exception):

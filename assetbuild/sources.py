@@ -106,7 +106,7 @@ def _walk(root: Path, ignored: Ignore, excluded: set[str],
             logical = prefix + entry.name
             reason = bad_name_reason(entry.name)
             if reason:
-                on_warning(warning(f"skipped: {reason}", file=repr(entry.path)[1:-1]))
+                on_warning(warning(f"skipped: {reason}", file=entry.path))
                 continue
             if ignored(logical):
                 continue
