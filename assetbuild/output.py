@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 from pathlib import Path
@@ -15,9 +16,9 @@ HISTORY_DIR = "manifests"
 def _fail(path: Path, exc: OSError) -> BuildError:
     reason = exc.strerror or str(exc)
     hint = None
-    if exc.errno in (13, 1):
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         hint = "check that the output folder is writable"
-    elif exc.errno == 28:
+    elif exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
         hint = "free some disk space; the previous release is intact"
     return BuildError(error(f"cannot write: {reason}", file=str(path), hint=hint))
 
