@@ -7,6 +7,7 @@ order by dependency -> rewrite, fingerprint and write in that order -> commit ma
 from __future__ import annotations
 
 import os
+import signal
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -168,9 +169,22 @@ def _run_workers(found: dict[str, sources.Source], parts: set[str], opts: Option
         for batch in batches:
             yield from process_batch(batch, opts)
         return
-    with ProcessPoolExecutor(max_workers=min(workers, len(batches))) as pool:
+    with ProcessPoolExecutor(max_workers=min(workers, len(batches)), initializer=_die_with_parent,
+                             initargs=(os.getpid(),)) as pool:
         for outcomes in pool.map(process_batch, batches, [opts] * len(batches)):
             yield from outcomes
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker start-up: ask Linux to kill this worker when the build process dies. Without
+    it, the workers of a killed build stay blocked on their result pipe forever."""
+    try:
+        import ctypes
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return  # not Linux
+    if os.getppid() != parent:  # the build died before prctl took effect
+        os._exit(1)
 
 
 class _Linker:
