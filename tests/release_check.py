@@ -10,7 +10,6 @@ import base64
 import gzip
 import hashlib
 import json
-import os
 from pathlib import Path
 
 
@@ -28,15 +27,16 @@ def decode(encoding: str, blob: bytes) -> bytes:
 
 
 def inside(out: Path, rel: str) -> Path:
-    path = Path(os.path.realpath(out / rel))
-    assert path.is_relative_to(os.path.realpath(out)), f"{rel!r} points outside the release"
-    return path
+    parts = rel.split("/")
+    assert rel and not rel.startswith("/") and not {"", ".", ".."} & set(parts) and \
+        "\\" not in rel, f"{rel!r} points outside the release"
+    return out.joinpath(*parts)
 
 
-def check_release(out: Path) -> dict:
-    """Assert that out/manifest.json parses and that every file it names exists and
-    matches its size and integrity; return the parsed manifest."""
-    manifest = json.loads((out / "manifest.json").read_bytes())
+def check_release(out: Path, manifest_bytes: bytes | None = None) -> dict:
+    """Assert that out/manifest.json (or *manifest_bytes*) parses and that every file it
+    names exists in *out* and matches its size and integrity; return the parsed manifest."""
+    manifest = json.loads(manifest_bytes or (out / "manifest.json").read_bytes())
     assert manifest["version"] == 1
     for name, entry in manifest["assets"].items():
         data = inside(out, entry["path"]).read_bytes()

@@ -1,0 +1,184 @@
+"""SIGKILL `assetbuild compile` at random moments: the output must always hold either the
+previous complete release or the new complete one.
+
+The tree has a few thousand files and changes between builds, so every build writes new
+fingerprinted files. A small instrument (tests/phase_hook/sitecustomize.py, loaded through
+PYTHONPATH) makes the build announce each phase on a pipe, so kills are aimed at every phase
+(start-up, scan, transform, order, rewrite, commit) at a random moment within it, one in
+seven at a random moment of the whole build, and the test knows where each one landed.
+Most kills hit the whole process group (like a container being stopped); every third hits
+only the main process (like the OOM killer), and its workers must then exit on their own.
+
+ASSETBUILD_KILLS (default 50), ASSETBUILD_KILL_FILES (default 2000) and
+ASSETBUILD_KILL_SEED tune a run; the seed is printed so a failure can be replayed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import select
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from release_check import check_release
+from tree_gen import broken_links, make_tree
+
+KILLS = int(os.environ.get("ASSETBUILD_KILLS", "50"))
+FILES = int(os.environ.get("ASSETBUILD_KILL_FILES", "2000"))
+PHASES = ("start-up", "scan", "transform", "order", "rewrite", "commit")
+HOOK = Path(__file__).parent / "phase_hook"
+
+
+def command(src: Path, out: Path, cache: Path) -> list[str]:
+    return [sys.executable, "-m", "assetbuild", "compile", str(src), "--out", str(out),
+            "--cache", str(cache), "-j", "2", "--no-brotli", "-q"]
+
+
+def env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("ASSETBUILD_")}
+
+
+def phase_windows(src: Path, out: Path, cache: Path) -> tuple[float, dict[str, tuple[float, float]]]:
+    """Run one complete build; return its wall time and each phase's (start, end) offset."""
+    start = time.perf_counter()
+    proc = subprocess.run(command(src, out, cache) + ["--json", "-"], env=env(),
+                          capture_output=True, text=True, check=True)
+    wall = time.perf_counter() - start
+    timings = json.loads(proc.stdout)["timings"]
+    t = max(wall - sum(timings.values()), 0.0)  # interpreter start-up and imports
+    windows = {"start-up": (0.0, t)}
+    for phase in PHASES[1:]:
+        windows[phase] = (t, t + timings.get(phase, 0.0))
+        t = windows[phase][1]
+    return wall, windows
+
+
+class Build:
+    """A compile running in its own process group, announcing its phases on a pipe."""
+
+    def __init__(self, src: Path, out: Path, cache: Path):
+        self.read_fd, write_fd = os.pipe()
+        child_env = env()
+        child_env["RELIABILITY_PHASE_FD"] = str(write_fd)
+        child_env["PYTHONPATH"] = os.pathsep.join([str(HOOK), child_env.get("PYTHONPATH", "")])
+        self.proc = subprocess.Popen(command(src, out, cache), env=child_env, pass_fds=(write_fd,),
+                                     start_new_session=True, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        os.close(write_fd)
+        self.lines: list[str] = []
+        self.buffer = b""
+
+    def _read(self, timeout: float) -> bool:
+        """Read what the build announced; False once the pipe is closed."""
+        ready, _, _ = select.select([self.read_fd], [], [], max(timeout, 0))
+        if not ready:
+            return True
+        chunk = os.read(self.read_fd, 4096)
+        self.buffer += chunk
+        *done, self.buffer = self.buffer.split(b"\n")
+        self.lines += [line.decode() for line in done]
+        return bool(chunk)
+
+    def wait_for(self, phase: str, timeout: float = 60.0) -> bool:
+        """True as soon as *phase* has started; False when the build ended first."""
+        deadline = time.monotonic() + timeout
+        while phase not in self.lines:
+            if time.monotonic() > deadline or not self._read(deadline - time.monotonic()):
+                return phase in self.lines
+        return True
+
+    def kill(self, whole_group: bool) -> str:
+        """SIGKILL the build; return the phase it was in."""
+        if whole_group:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        else:
+            os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and self._read(deadline - time.monotonic()):
+            pass
+        os.close(self.read_fd)
+        if not self.lines:
+            return "start-up"
+        last = self.lines[-1]
+        return "after commit" if last == "end commit" else last.removeprefix("end ")
+
+
+def wait_group_gone(pgid: int, timeout: float = 15.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def assert_complete(out: Path, names: set[str], version: int) -> dict:
+    manifest = check_release(out)
+    assert set(manifest["assets"]) == names
+    assert (out / manifest["assets"]["version.txt"]["path"]).read_text() == str(version)
+    assert not broken_links(out, manifest)
+    return manifest
+
+
+def test_sigkill_at_random_moments_leaves_the_old_or_the_new_release(tmp_path: Path):
+    seed = int(os.environ.get("ASSETBUILD_KILL_SEED", str(time.time_ns() % 10**9)))
+    print(f"ASSETBUILD_KILL_SEED={seed}")
+    rng = random.Random(seed)
+    src, out, cache = tmp_path / "static", tmp_path / "out", tmp_path / "cache"
+    version = 0
+    make_tree(src, FILES, version)
+    phase_windows(src, out, cache)  # a first build fills the cache, like the builds to come
+    version += 1
+    names = make_tree(src, FILES, version)
+    wall, windows = phase_windows(src, out, cache)
+    assert_complete(out, names, version)
+    committed_version = version
+
+    outcomes: Counter[str] = Counter()
+    landed: Counter[str] = Counter()
+    for kill in range(KILLS):
+        version += 1
+        names = make_tree(src, FILES, version)
+        before = (out / "manifest.json").read_bytes()
+        build = Build(src, out, cache)
+        target = (PHASES + ("any",))[kill % (len(PHASES) + 1)]
+        if target == "start-up":
+            time.sleep(rng.uniform(*windows["start-up"]))
+        elif target == "any":
+            time.sleep(rng.uniform(0, wall))
+        else:
+            assert build.wait_for(target), f"the build never announced '{target}': {build.lines}"
+            start, end = windows[target]
+            time.sleep(rng.uniform(0, end - start))
+        phase = build.kill(whole_group=kill % 3 != 2)  # every third: the main process only
+        landed[phase] += 1
+        assert wait_group_gone(build.proc.pid), "worker processes outlived the killed build"
+        if (out / "manifest.json").read_bytes() == before:
+            manifest = check_release(out)  # the previous release, still whole
+            version_file = out / manifest["assets"]["version.txt"]["path"]
+            assert version_file.read_text() == str(committed_version)
+            assert phase != "after commit", "the build finished but did not commit"
+            outcomes["previous release"] += 1
+        else:
+            assert phase in ("commit", "after commit"), f"manifest replaced during '{phase}'"
+            assert_complete(out, names, version)
+            committed_version = version
+            outcomes["new release"] += 1
+        if kill % 10 == 9:  # a normal build still works after a series of crashes
+            version += 1
+            names = make_tree(src, FILES, version)
+            wall, windows = phase_windows(src, out, cache)
+            assert_complete(out, names, version)
+            committed_version = version
+
+    print(f"{KILLS} kills; phase at the kill: {dict(landed)}; outcome: {dict(outcomes)}")
+    assert all(landed[p] for p in PHASES), f"some phase was never interrupted: {dict(landed)}"
