@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -26,6 +27,7 @@ from assetbuild.diagnostics import UsageError
 LAYER = "build-cache"  # $CNB_LAYERS_DIR/build-cache/ holds the compiler's cache
 CLASSIC_CACHE = "assetbuild"  # CACHE_DIR/assetbuild/ on classic platforms
 PREFIX = "assetbuild buildpack"
+BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
 class StepError(Exception):
@@ -54,7 +56,7 @@ def release_dir(app_dir: Path, env: Mapping[str, str]) -> Path:
     real_app = Path(os.path.realpath(app_dir))
     if not Path(os.path.realpath(cfg.out)).is_relative_to(real_app):
         raise StepError(f"out = {cfg.out} is outside the app folder {app_dir}; only the app "
-                        "folder reaches the image, so set 'out' to a folder inside it")
+                        "folder is kept after the build, so set 'out' to a folder inside it")
     return cfg.out
 
 
@@ -120,11 +122,17 @@ def describe_build(app_dir: Path, out: Path, summary: Mapping[str, Any], cache_r
     }
     if previous.get("build_id"):
         meta["previous_build_id"] = str(previous["build_id"])
-    scalars = {k: v for k, v in summary.items()
-               if isinstance(k, str) and isinstance(v, (str, int, float, bool))}
-    if scalars:
-        meta["compile"] = scalars
+    details = {k: v for k, v in summary.items()
+               if k not in ("out", "build_id", "assets") and _is_toml_scalar_or_table(v)}
+    if details:
+        meta["compile"] = details
     return meta
+
+
+def _is_toml_scalar_or_table(value: Any) -> bool:
+    if isinstance(value, Mapping):
+        return all(isinstance(k, str) and _is_toml_scalar_or_table(v) for k, v in value.items())
+    return isinstance(value, (str, int, float, bool))
 
 
 def layer_toml(metadata: Mapping[str, Any], types: Mapping[str, bool] | None = None) -> str:
@@ -145,10 +153,14 @@ def _toml_table(name: str, table: Mapping[str, Any]) -> list[str]:
         if isinstance(value, Mapping):
             nested.append((key, value))
         else:
-            lines.append(f"{json.dumps(key)} = {_toml_value(value)}")
+            lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
     for key, value in nested:
-        lines += ["", *_toml_table(f"{name}.{json.dumps(key)}", value)]
+        lines += ["", *_toml_table(f"{name}.{_toml_key(key)}", value)]
     return lines
+
+
+def _toml_key(key: str) -> str:
+    return key if BARE_KEY.fullmatch(key) else json.dumps(key, ensure_ascii=False)
 
 
 def _toml_value(value: Any) -> str:
