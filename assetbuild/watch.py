@@ -22,6 +22,7 @@ from assetbuild.diagnostics import BuildError, Diagnostic, UsageError
 # watchfiles yields a batch once no new event came for STEP_MS, or after DEBOUNCE_MS at most.
 STEP_MS = 50
 DEBOUNCE_MS = 400
+READY_MS = 200  # how often the watcher wakes up when nothing changes
 
 
 class SourceFilter:
@@ -64,7 +65,6 @@ class Watcher:
         from assetbuild.compiler import compile_release
 
         changed = sorted(changed)
-        started = time.perf_counter()
         try:
             result = compile_release(cfg, on_warning=self.on_warning)
         except (BuildError, UsageError) as exc:
@@ -75,9 +75,8 @@ class Watcher:
                          else "build failed; no manifest.json yet")
             self.report("\n".join(lines))
             return False
-        ms = (time.perf_counter() - started) * 1000
-        what = "built" if not changed else f"rebuilt after {_names(changed, cfg)} changed"
-        self.report(f"[{time.strftime('%H:%M:%S')}] {what} in {ms:.0f} ms: {result.describe()}")
+        cause = f"{_names(changed, cfg)} changed: " if changed else ""
+        self.report(f"[{time.strftime('%H:%M:%S')}] {cause}{result.describe()}")
         return True
 
     def watched_paths(self, cfg: Config) -> list[Path]:
@@ -87,26 +86,34 @@ class Watcher:
         return paths
 
     def run(self, stop_event: Any = None) -> None:
-        """Build, then rebuild on changes until *stop_event* is set or Ctrl-C."""
+        """Build, then rebuild on changes until *stop_event* is set; Ctrl-C raises
+        KeyboardInterrupt."""
         import watchfiles
 
         cfg = self.load()
         try:
             while True:
-                self.build(cfg)
                 paths = self.watched_paths(cfg)
                 if not any(p.is_dir() for p in paths):
                     raise UsageError("none of the source folders exists; nothing to watch")
-                self.report(f"watching {', '.join(map(str, paths))} (Ctrl-C to stop)")
                 skip = [p for p in (cfg.out, cfg.cache_dir) if p is not None]
+                ready = False
+                # The first (empty) batch comes once the watcher is listening: build then,
+                # so that nothing saved during the build is missed.
                 for changes in watchfiles.watch(*paths, watch_filter=SourceFilter(skip),
                                                 debounce=DEBOUNCE_MS, step=STEP_MS,
-                                                stop_event=stop_event, raise_interrupt=False):
+                                                rust_timeout=READY_MS, yield_on_timeout=True,
+                                                stop_event=stop_event):
                     changed = {path for _, path in changes}
                     if cfg.config_file is not None and str(cfg.config_file) in changed:
                         cfg = self._reload(cfg)
                         break  # watch the (maybe new) source folders
-                    self.build(cfg, changed)
+                    if not ready:
+                        self.build(cfg)
+                        self.report(f"watching {', '.join(map(str, paths))} (Ctrl-C to stop)")
+                        ready = True
+                    elif changed:
+                        self.build(cfg, changed)
                 else:
                     return
         finally:
