@@ -55,12 +55,14 @@ def write_archive(release: str | os.PathLike[str], dest: str | os.PathLike[str],
     *dest* is replaced atomically, so a failure leaves any previous archive intact.
     """
     release, dest = Path(release), Path(dest)
+    mtime = source_date_epoch() if mtime is None else mtime
+    if not release.is_dir():
+        raise BuildError(error("not a release folder", file=str(release)))
     report = verify(release)
     if not report.ok:
         raise BuildError([error(p.format(), file=str(release)) for p in report.problems]
                          + [error("not archived: the release is not whole", file=str(dest),
                                   hint="rebuild it with 'assetbuild compile'")])
-    mtime = source_date_epoch() if mtime is None else mtime
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
     try:

@@ -22,7 +22,7 @@ from assetbuild.release import HISTORY_DIR, IMPORTMAP_NAME, file_refs
 class CleanPlan:
     """What cleaning a folder keeps and removes (relative POSIX paths)."""
 
-    kept_manifests: list[str]
+    kept_builds: list[str]  # build ids, the current one first
     keep: frozenset[str]
     remove: list[str]
 
@@ -47,7 +47,8 @@ def plan(root: str | os.PathLike[str], keep: int) -> CleanPlan:
     for rel in kept_history:
         needed.update(ref.path for ref in file_refs(manifest_mod.load(root / rel)))
     remove = [rel for rel in _files(root) if rel not in needed]
-    return CleanPlan([MANIFEST_NAME, *kept_history], frozenset(needed), remove)
+    others = [Path(rel).stem for rel in kept_history if rel != current_copy]
+    return CleanPlan([current.build_id, *others], frozenset(needed), remove)
 
 
 def apply(root: str | os.PathLike[str], cleanup: CleanPlan) -> None:

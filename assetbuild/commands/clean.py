@@ -52,6 +52,6 @@ def run(args: argparse.Namespace) -> int:
         verb = "would remove" if args.dry_run else "removed"
         for rel in cleanup.remove:
             print(f"{verb} {rel}")
-        print(f"{args.release}: kept {len(cleanup.kept_manifests)} manifests "
-              f"({', '.join(cleanup.kept_manifests)}); {verb} {len(cleanup.remove)} files")
+        print(f"{args.release}: kept {len(cleanup.kept_builds)} builds "
+              f"({', '.join(cleanup.kept_builds)}, current first); {verb} {len(cleanup.remove)} files")
     return 0
