@@ -98,7 +98,8 @@ def compile_release(config: Config, on_warning: Callable[[Diagnostic], None] = l
     if use_brotli and not brotli_available():
         raise UsageError("brotli output needs the brotli package: pip install 'assetbuild[brotli]'")
     opts = Options(out_dir=out_dir, minify=config.minify, gzip=config.gzip, brotli=use_brotli,
-                   hash_length=config.hash_length, cache_dir=config.cache_dir)
+                   hash_length=config.hash_length, url_prefix=config.url_prefix,
+                   cache_dir=config.cache_dir)
 
     with timer.phase("scan"):
         exclude = [out_dir] + ([config.cache_dir] if config.cache_dir else [])
@@ -207,10 +208,10 @@ class _Linker:
 
     def _resolve(self, referrer: str, ref: Ref, missing: list[Diagnostic]) -> str | None:
         prefix = self.config.url_prefix
-        name, problem = resolve(ref.url, referrer, prefix)
-        if name is None and problem is None:
-            name = resolve_absolute_url(ref.url, prefix)
-            if name is None:
+        name, problem = resolve_absolute_url(ref.url, prefix), None
+        if name is None:
+            name, problem = resolve(ref.url, referrer, prefix)
+            if name is None and problem is None:
                 return None
         level = error if self.config.strict else warning
         if problem:

@@ -29,6 +29,7 @@ class Options:
     gzip: bool
     brotli: bool
     hash_length: int
+    url_prefix: str = "/static/"
     cache_dir: Path | None = None
 
 
@@ -96,7 +97,7 @@ def decode(data: bytes) -> str | None:
     return text[1:] if text.startswith("\ufeff") else text
 
 
-def prepare_text(logical: str, kind: str, text: str, minify: bool,
+def prepare_text(logical: str, kind: str, text: str, minify: bool, url_prefix: str,
                  diagnostics: list[Diagnostic], file: str) -> Text:
     """Find references, shield them with placeholders, minify, keep refs that survived."""
     is_module = logical.endswith(".mjs")
@@ -105,7 +106,7 @@ def prepare_text(logical: str, kind: str, text: str, minify: bool,
     else:
         scanned = js.scan(text)
         refs, is_module = scanned.refs, is_module or scanned.is_module
-    refs = [r for r in refs if is_local(r.url, r.kind)]
+    refs = [r for r in refs if is_local(r.url, r.kind, url_prefix)]
     holders = Placeholders.for_text(text)
     body = holders.protect(text, refs)
     if minify and not is_preminified(logical):
@@ -187,7 +188,8 @@ def _cached_text(logical: str, kind: str, data: bytes, opts: Options,
                  diagnostics: list[Diagnostic], file: str) -> Text | None:
     cache = Cache(opts.cache_dir) if opts.cache_dir else None
     key = (f"text-{TRANSFORM_VERSION}-{kind}-{int(opts.minify and not is_preminified(logical))}"
-           f"-{int(logical.endswith('.mjs'))}-{fingerprint.digest(data)}")
+           f"-{int(logical.endswith('.mjs'))}-{fingerprint.digest(opts.url_prefix.encode())[:8]}"
+           f"-{fingerprint.digest(data)}")
     if cache:
         hit = cache.get_json(key)
         if hit is not None:
@@ -202,7 +204,7 @@ def _cached_text(logical: str, kind: str, data: bytes, opts: Options,
             "not valid UTF-8; copied as is, without minifying or rewriting references",
             file=file, hint="save the file as UTF-8"))
         return None
-    text = prepare_text(logical, kind, decoded, opts.minify, diagnostics, file)
+    text = prepare_text(logical, kind, decoded, opts.minify, opts.url_prefix, diagnostics, file)
     if cache and not diagnostics:
         cache.put_json(key, {"body": text.body, "prefix": text.placeholder_prefix,
                              "refs": [[r.start, r.end, r.url, r.kind, r.line] for r in text.refs],
