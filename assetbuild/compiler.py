@@ -52,8 +52,10 @@ class Result:
     def describe(self) -> str:
         total = sum(self.timings.values())
         state = "" if self.changed else " (unchanged)"
+        size_out = sum(e.size for e in self.manifest.assets.values())
         return (f"compiled {self.files_in} files ({_mb(self.bytes_in)}) into {self.out_dir}: "
-                f"{len(self.manifest.assets)} assets, build {self.manifest.build_id}{state}, "
+                f"{len(self.manifest.assets)} assets ({_mb(size_out)}), "
+                f"build {self.manifest.build_id}{state}, "
                 f"{len(self.warnings)} warnings, {total:.2f}s")
 
 
