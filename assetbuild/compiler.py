@@ -258,7 +258,9 @@ class _Linker:
             for part in b.parts:
                 text = self.texts.get(part)
                 if text is None:
-                    continue
+                    raise BuildError(error(
+                        f"bundle '{name}': part '{part}' cannot be joined: it is not valid UTF-8",
+                        file=self._file(part), hint="save it as UTF-8"))
                 if text.is_module:
                     raise BuildError(error(
                         f"bundle '{name}': part '{part}' is an ES module; modules cannot be "

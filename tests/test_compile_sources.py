@@ -160,3 +160,10 @@ def test_cache_gives_the_same_release(tree):
         entry.write_text("{not json")
     run_cli("compile", base / "s", "--out", base / "o4", "--cache", base / "cache", check=True)
     assert json.loads((base / "o4" / "manifest.json").read_text()) == m[0]
+
+
+def test_bundle_part_that_is_not_utf8_is_an_error(tree):
+    base = tree({"assetbuild.toml": 'sources = ["s"]\nout = "o"\n[bundles]\n"b.css" = ["a.css"]\n',
+                 "s/a.css": "a{content:'\xe9'}".encode("latin-1")})
+    proc = run_cli("compile", cwd=base)
+    assert proc.returncode == 1 and "part 'a.css' cannot be joined: it is not valid UTF-8" in proc.stderr
