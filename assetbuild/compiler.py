@@ -95,6 +95,10 @@ def compile_release(config: Config, on_warning: Callable[[Diagnostic], None] = l
                    hash_length=config.hash_length, url_prefix=config.url_prefix,
                    cache_dir=config.cache_dir)
 
+    for root in config.sources:
+        if sources.is_inside(root, out_dir):
+            raise UsageError(f"{out_dir}: the output folder must not be or contain a source "
+                             f"folder ({root}); write the release somewhere else, e.g. build/static")
     with _phase(timings, "scan"):
         exclude = [out_dir] + ([config.cache_dir] if config.cache_dir else [])
         found = sources.scan(config.sources, config.ignore, exclude, warn)
