@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from assetbuild.manifest import MANIFEST_NAME, Entry, Manifest
+from assetbuild.output import HISTORY_DIR  # manifests/<build_id>.json: recent manifests
 
 IMPORTMAP_NAME = "importmap.json"
-HISTORY_DIR = "manifests"  # manifests/<build_id>.json: copies of recent manifests
 
 
 @dataclass(frozen=True)
