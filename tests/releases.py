@@ -4,6 +4,7 @@ written without the compiler so the run-time side is tested on its own."""
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import json
 from pathlib import Path
@@ -31,8 +32,9 @@ def fingerprinted(name: str, data: bytes) -> str:
 
 
 def write_release(out: Path, files: dict[str, bytes] | None = None,
-                  modules: set[str] | None = None) -> Path:
-    """Write *files* (logical name -> bytes) fingerprinted under *out* with both JSON files."""
+                  modules: set[str] | None = None, precompress: bool = False) -> Path:
+    """Write *files* (logical name -> bytes) fingerprinted under *out* with both JSON files;
+    with *precompress*, a .gz twin of each file too."""
     files = SAMPLE if files is None else files
     modules = MODULES if modules is None else modules
     entries = {}
@@ -41,7 +43,12 @@ def write_release(out: Path, files: dict[str, bytes] | None = None,
         (out / path).parent.mkdir(parents=True, exist_ok=True)
         (out / path).write_bytes(data)
         extra = {"module": True} if name in modules else {}
-        entries[name] = Entry(path=path, size=len(data), integrity=sri(data), extra=extra)
+        encodings = {}
+        if precompress:
+            (out / (path + ".gz")).write_bytes(gzip.compress(data, mtime=0))
+            encodings["gzip"] = path + ".gz"
+        entries[name] = Entry(path=path, size=len(data), integrity=sri(data),
+                              encodings=encodings, extra=extra)
     (out / "importmap.json").write_text(importmap.dumps(entries), encoding="utf-8")
     (out / "manifest.json").write_text(Manifest(assets=entries, generator="test").dumps(),
                                        encoding="utf-8")
