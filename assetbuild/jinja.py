@@ -5,8 +5,8 @@
 
 Templates then write ``{{ asset_tag("css/site.css") }}``, ``{{ importmap() }}`` or
 ``<img src="{{ asset_url('img/logo.png') }}">``. Without ``env.assetbuild`` the extension
-uses ``assetbuild.runtime.get_default()``, loaded when the environment is created (so at
-start-up) from $ASSETBUILD_MANIFEST, or set by the Django app.
+uses the process-wide release of ``assetbuild.runtime``: the one the Django app loaded, or
+one loaded from $ASSETBUILD_MANIFEST when the environment is created (so at start-up).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from jinja2.ext import Extension
 from markupsafe import Markup
 
 from assetbuild import runtime
+from assetbuild.manifest import ManifestError
 from assetbuild.runtime import Assets
 
 
@@ -27,14 +28,18 @@ class AssetExtension(Extension):
     def __init__(self, environment: Environment):
         super().__init__(environment)
         environment.extend(assetbuild=getattr(environment, "assetbuild", None)
-                           or runtime.get_default())
+                           or runtime.configured_default())
         environment.globals.update(asset_url=asset_url, asset_tag=asset_tag,
                                    asset_integrity=asset_integrity, importmap=importmap)
 
 
 def assets_of(env: Environment) -> Assets:
     """The release a Jinja environment renders with."""
-    return env.assetbuild  # type: ignore[attr-defined]
+    assets = env.assetbuild or runtime.configured_default()  # type: ignore[attr-defined]
+    if assets is None:
+        raise ManifestError("no asset release loaded: set ASSETBUILD_MANIFEST, or assign "
+                            "environment.assetbuild = Assets.load(...) at start-up")
+    return assets
 
 
 @pass_environment

@@ -214,3 +214,10 @@ def get_default(environ: Mapping[str, str] | None = None) -> Assets:
     if _default is None:
         _default = Assets.load(environ=environ)
     return _default
+
+
+def configured_default(environ: Mapping[str, str] | None = None) -> Assets | None:
+    """``get_default()`` when a release is set or $ASSETBUILD_MANIFEST names one, else None."""
+    if _default is None and not setting(None, ENV_MANIFEST, environ=environ):
+        return None
+    return get_default(environ)

@@ -51,10 +51,17 @@ def test_release_from_the_environment_variable(tmp_path: Path, monkeypatch) -> N
     assert url == "https://cdn.example.com/app/" + paths(tmp_path)["js/app.js"]
 
 
-def test_no_release_fails_when_the_environment_is_created(monkeypatch) -> None:
-    monkeypatch.delenv("ASSETBUILD_MANIFEST", raising=False)
-    with pytest.raises(ManifestError, match="ASSETBUILD_MANIFEST"):
+def test_missing_manifest_fails_when_the_environment_is_created(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("ASSETBUILD_MANIFEST", str(tmp_path / "manifest.json"))
+    with pytest.raises(ManifestError, match="manifest.json: manifest not found"):
         Environment(extensions=["assetbuild.jinja.AssetExtension"])
+
+
+def test_no_release_configured_says_what_to_set(monkeypatch) -> None:
+    monkeypatch.delenv("ASSETBUILD_MANIFEST", raising=False)
+    env = Environment(extensions=["assetbuild.jinja.AssetExtension"])
+    with pytest.raises(ManifestError, match="set ASSETBUILD_MANIFEST"):
+        env.from_string("{{ asset_url('a.css') }}").render()
 
 
 def test_unknown_name_raises_while_rendering(tmp_path: Path) -> None:

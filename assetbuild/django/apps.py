@@ -33,7 +33,9 @@ class AssetBuildConfig(AppConfig):
             # manage.py commands start without a release (the build stage makes it) and
             # report the error through the system check; a web server must not start.
             if not _started_by_manage_py():
-                raise ImproperlyConfigured(f"assetbuild: {exc}") from None
+                raise ImproperlyConfigured(
+                    f"assetbuild: {exc} (in the build stage, run 'python manage.py assetbuild')"
+                ) from None
             return
         runtime.set_default(self.assets)
 
