@@ -21,7 +21,7 @@ class Diagnostic:
             where += f":{self.line}"
         text = f"{where}: {self.level}: {self.message}"
         if self.hint:
-            text += f" ({self.hint})"
+            text += f"; {self.hint}"
         return text
 
 

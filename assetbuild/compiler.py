@@ -1,0 +1,276 @@
+"""`compile_release`: the build, as named phases.
+
+scan sources -> plan bundles -> transform (parallel, cached) -> resolve references and
+order by dependency -> rewrite, fingerprint and write in that order -> commit manifest.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+from assetbuild import __version__, bundle, graph, sources
+from assetbuild.compress import brotli_available
+from assetbuild.config import Config
+from assetbuild.diagnostics import BuildError, Diagnostic, UsageError, error, warning
+from assetbuild.manifest import Entry, Manifest, compute_build_id
+from assetbuild.output import commit_manifest
+from assetbuild.refs import Placeholders, Ref, new_url, resolve, resolve_absolute_url
+from assetbuild.transform import Options, Outcome, Text, Written, finish, process_batch
+
+BATCH_BYTES = 4 << 20
+BATCH_FILES = 64
+
+
+@dataclass
+class Result:
+    """What a build did, for the summary line and --json."""
+
+    out_dir: Path
+    manifest: Manifest
+    changed: bool
+    files_in: int = 0
+    bytes_in: int = 0
+    bytes_out: int = 0
+    warnings: list[Diagnostic] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> dict:
+        return {
+            "out": str(self.out_dir), "build_id": self.manifest.build_id,
+            "changed": self.changed, "assets": len(self.manifest.assets),
+            "files_in": self.files_in, "bytes_in": self.bytes_in,
+            "bytes_written": self.bytes_out,
+            "warnings": [d.format() for d in self.warnings],
+            "timings": {k: round(v, 4) for k, v in self.timings.items()},
+        }
+
+    def describe(self) -> str:
+        total = sum(self.timings.values())
+        state = "" if self.changed else " (unchanged)"
+        size_out = sum(e.size for e in self.manifest.assets.values())
+        return (f"compiled {self.files_in} files ({_mb(self.bytes_in)}) into {self.out_dir}: "
+                f"{len(self.manifest.assets)} assets ({_mb(size_out)}), "
+                f"build {self.manifest.build_id}{state}, "
+                f"{len(self.warnings)} warnings, {total:.2f}s")
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n / 1e3:.1f} kB"
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+
+    def phase(self, name: str) -> "_Phase":
+        return _Phase(self.timings, name)
+
+
+class _Phase:
+    def __init__(self, timings: dict[str, float], name: str):
+        self.timings, self.name = timings, name
+
+    def __enter__(self) -> None:
+        self.start = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        self.timings[self.name] = self.timings.get(self.name, 0.0) + time.perf_counter() - self.start
+
+
+def compile_release(config: Config, on_warning: Callable[[Diagnostic], None] = lambda d: None) -> Result:
+    """Build the release described by *config*; raise BuildError when it cannot be built.
+
+    The previous manifest stays in place until every file of the new release is written.
+    """
+    warnings: list[Diagnostic] = []
+
+    def warn(diag: Diagnostic) -> None:
+        warnings.append(diag)
+        on_warning(diag)
+
+    out_dir = config.out
+    assert out_dir is not None
+    timer = _Timer()
+    use_brotli = brotli_available() if config.brotli is None else config.brotli
+    if use_brotli and not brotli_available():
+        raise UsageError("brotli output needs the brotli package: pip install 'assetbuild[brotli]'")
+    opts = Options(out_dir=out_dir, minify=config.minify, gzip=config.gzip, brotli=use_brotli,
+                   hash_length=config.hash_length, url_prefix=config.url_prefix,
+                   cache_dir=config.cache_dir)
+
+    with timer.phase("scan"):
+        exclude = [out_dir] + ([config.cache_dir] if config.cache_dir else [])
+        found = sources.scan(config.sources, config.ignore, exclude, warn)
+        where = str(config.config_file) if config.config_file else "bundles"
+        bundles, problems = bundle.plan(config.bundles, found, where)
+        if problems:
+            raise BuildError(problems)
+        parts = {p for b in bundles for p in b.parts}
+
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BuildError(error(f"cannot create the output folder: {exc.strerror}",
+                               file=str(out_dir))) from None
+
+    with timer.phase("transform"):
+        outcomes: dict[str, Outcome] = {}
+        for outcome in _run_workers(found, parts, opts, config.jobs):
+            for diag in outcome.diagnostics:
+                warn(diag)
+            outcomes[outcome.logical] = outcome
+
+    with timer.phase("order"):
+        linker = _Linker(found, outcomes, bundles, config, warn)
+        ordered = linker.order()
+
+    with timer.phase("rewrite"):
+        for name in ordered:
+            linker.finalize(name, opts)
+
+    with timer.phase("commit"):
+        entries = {}
+        for name, w in sorted(linker.written.items()):
+            extra = {"module": True} if w.is_module else {}
+            entries[name] = Entry(w.path, w.size, w.integrity, dict(sorted(w.encodings.items())), extra)
+        assets_json = {n: e.to_json() for n, e in entries.items()}
+        manifest = Manifest(entries, generator=f"assetbuild {__version__}",
+                            build_id=compute_build_id(assets_json))
+        changed = commit_manifest(out_dir, manifest.dumps(), manifest.build_id)
+
+    return Result(out_dir, manifest, changed,
+                  files_in=len(found), bytes_in=sum(o.size_in for o in outcomes.values()),
+                  bytes_out=sum(w.bytes_out for w in linker.written.values()),
+                  warnings=warnings, timings=timer.timings)
+
+
+def _batches(found: dict[str, sources.Source], parts: set[str]) -> Iterator[list[tuple[str, str, bool]]]:
+    batch: list[tuple[str, str, bool]] = []
+    size = 0
+    # Large files first, so the pool is not left waiting on one big file at the end.
+    for src in sorted(found.values(), key=lambda s: -s.size):
+        batch.append((src.logical, str(src.path), src.logical in parts))
+        size += src.size
+        if size >= BATCH_BYTES or len(batch) >= BATCH_FILES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _run_workers(found: dict[str, sources.Source], parts: set[str], opts: Options,
+                 jobs: int) -> Iterator[Outcome]:
+    batches = list(_batches(found, parts))
+    workers = jobs or os.cpu_count() or 1
+    if workers <= 1 or len(batches) <= 1:
+        for batch in batches:
+            yield from process_batch(batch, opts)
+        return
+    with ProcessPoolExecutor(max_workers=min(workers, len(batches))) as pool:
+        for outcomes in pool.map(process_batch, batches, [opts] * len(batches)):
+            yield from outcomes
+
+
+class _Linker:
+    """Resolves references to logical names and finalizes assets in dependency order."""
+
+    def __init__(self, found: dict[str, sources.Source], outcomes: dict[str, Outcome],
+                 bundles: list[bundle.Bundle], config: Config,
+                 warn: Callable[[Diagnostic], None]):
+        self.found, self.config, self.warn = found, config, warn
+        self.texts: dict[str, Text] = {n: o.text for n, o in outcomes.items() if o.text}
+        self.written: dict[str, Written] = {n: o.written for n, o in outcomes.items() if o.written}
+        self.bundles = {b.name: b for b in bundles}
+        self.targets: dict[str, list[str | None]] = {}  # text name -> resolved name per ref
+        self.edges: dict[str, set[str]] = {}
+        missing: list[Diagnostic] = []
+        for name, text in self.texts.items():
+            resolved = [self._resolve(name, ref, missing) for ref in text.refs]
+            self.targets[name] = resolved
+            self.edges[name] = {t for t in resolved if t is not None and t != name} | (
+                {name} if name in resolved else set())
+        for b in bundles:
+            deps = set()
+            for part in b.parts:
+                deps |= {t for t in self.targets.get(part, ()) if t is not None}
+            self.edges[b.name] = deps
+        if missing and config.strict:
+            raise BuildError(missing)
+        for diag in missing:
+            warn(diag)
+
+    def _file(self, name: str) -> str:
+        src = self.found.get(name)
+        return str(src.path) if src else name
+
+    def _resolve(self, referrer: str, ref: Ref, missing: list[Diagnostic]) -> str | None:
+        prefix = self.config.url_prefix
+        name, problem = resolve_absolute_url(ref.url, prefix), None
+        if name is None:
+            name, problem = resolve(ref.url, referrer, prefix)
+            if name is None and problem is None:
+                return None
+        level = error if self.config.strict else warning
+        if problem:
+            missing.append(level(f"reference '{ref.url}' not rewritten: {problem}",
+                                 file=self._file(referrer), line=ref.line))
+            return None
+        if name in self.found or name in self.bundles:
+            return name
+        if ref.kind == "sourcemap" and self.config.minify:
+            return None
+        missing.append(level(f"reference '{ref.url}' not found" + (
+                             "" if self.config.strict else " (left as written)"),
+                             file=self._file(referrer), line=ref.line,
+                             hint=f"no source file '{name}'"))
+        return None
+
+    def order(self) -> list[str]:
+        ordered, cycles = graph.order(self.edges)
+        if cycles:
+            raise BuildError([error("reference cycle: " + " -> ".join(c + [c[0]]),
+                                    file=self._file(c[0]),
+                                    hint="assets that reference each other cannot all be "
+                                         "fingerprinted; break the loop")
+                              for c in cycles])
+        return ordered
+
+    def _rewritten(self, text: Text, base: str) -> str:
+        """*text* with placeholders replaced by final URLs as seen from the asset *base*."""
+        values = []
+        for i, (ref, target) in enumerate(zip(text.refs, self.targets[text.logical])):
+            done = self.written.get(target) if target else None
+            values.append(new_url(ref, done.path, base, self.config.url_prefix)
+                          if done else text.raw[i])
+        return Placeholders(text.placeholder_prefix).restore(text.body, values)
+
+    def finalize(self, name: str, opts: Options) -> None:
+        if name in self.written:
+            return
+        if name in self.bundles:
+            b = self.bundles[name]
+            pieces = []
+            for part in b.parts:
+                text = self.texts.get(part)
+                if text is None:
+                    continue
+                if text.is_module:
+                    raise BuildError(error(
+                        f"bundle '{name}': part '{part}' is an ES module; modules cannot be "
+                        "concatenated", file=self._file(part),
+                        hint="load it with <script type=module> and let the browser import it"))
+                pieces.append(self._rewritten(text, name))
+            data = bundle.join(b.kind, pieces).encode("utf-8")
+            self.written[name] = finish(name, data, opts, size_in=0)
+            return
+        text = self.texts.get(name)
+        if text is None:
+            return
+        data = self._rewritten(text, name).encode("utf-8")
+        self.written[name] = finish(name, data, opts, text.is_module,
+                                    size_in=self.found[name].size)

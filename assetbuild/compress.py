@@ -1,0 +1,49 @@
+"""Precompressed variants (.gz, .br) of compressible files, kept only when smaller."""
+
+from __future__ import annotations
+
+import gzip
+import posixpath
+
+# Types that are already compressed (png, jpg, woff2, zip, ...) are not in this list.
+COMPRESSIBLE = frozenset("""
+    css js mjs cjs json map svg html htm txt xml csv md ico ttf otf eot wasm webmanifest
+    rss atom yaml yml tsv
+""".split())
+
+ENCODING_SUFFIX = {"gzip": ".gz", "br": ".br"}
+
+
+def compressible(logical: str) -> bool:
+    return posixpath.splitext(logical)[1][1:].lower() in COMPRESSIBLE
+
+
+def brotli_available() -> bool:
+    try:
+        import brotli  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def gzip_bytes(data: bytes, level: int = 9) -> bytes:
+    """Deterministic gzip: no file name, mtime 0."""
+    return gzip.compress(data, compresslevel=level, mtime=0)
+
+
+def brotli_bytes(data: bytes, quality: int = 11) -> bytes:
+    import brotli
+    mode = brotli.MODE_TEXT if len(data) < 1 << 20 else brotli.MODE_GENERIC
+    return brotli.compress(data, quality=quality, mode=mode)
+
+
+def variants(logical: str, data: bytes, use_gzip: bool, use_brotli: bool) -> dict[str, bytes]:
+    """Encoding name -> compressed bytes, for each encoding that makes *data* smaller."""
+    if not compressible(logical) or not data:
+        return {}
+    found = {}
+    if use_gzip:
+        found["gzip"] = gzip_bytes(data)
+    if use_brotli:
+        found["br"] = brotli_bytes(data)
+    return {enc: blob for enc, blob in found.items() if len(blob) < len(data)}

@@ -1,0 +1,126 @@
+"""CSS: find references (url(), @import, image-set(), sourceMappingURL) and minify.
+
+The scanner is a small tokenizer: comments and strings are skipped as wholes, so URL-like
+text inside them is never taken for a reference.
+"""
+
+from __future__ import annotations
+
+import re
+
+import rcssmin
+
+from assetbuild.refs import LineIndex, Ref
+
+_TOKEN = re.compile(r"""
+    (?P<comment>/\*.*?(?:\*/|\Z))
+  | (?P<string>"(?:[^"\\\n]|\\.|\\\n)*(?:"|$)|'(?:[^'\\\n]|\\.|\\\n)*(?:'|$))
+  | (?P<func>-?(?:[A-Za-z_\u0080-\U0010ffff]|\\.)(?:[\w\u0080-\U0010ffff-]|\\.)*\()
+  | (?P<at>@[\w-]+)
+  | (?P<open>\()
+  | (?P<close>\))
+  | (?P<end>[;{}])
+  | (?P<escape>\\.)
+""", re.S | re.X | re.M)
+
+_UNQUOTED_URL = re.compile(r"""[ \t\r\n\f]*((?:[^'"()\\\s]|\\.)+)[ \t\r\n\f]*\)""", re.S)
+_SOURCEMAP = re.compile(r"/\*[#@][ \t]*sourceMappingURL=([^\s*]+)[ \t\r\n]*\*/\Z")
+_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})[ \t\r\n\f]?|(\n)|(.))", re.S)
+_HINTS = re.compile(r"url\(|@import|image-set|sourceMappingURL", re.I)
+_IMAGE_SET = ("image-set", "-webkit-image-set")
+
+
+def unescape(value: str) -> str:
+    """Resolve CSS backslash escapes (``\\20``, ``\\(``) in a URL or string body."""
+    if "\\" not in value:
+        return value
+
+    def sub(m: re.Match) -> str:
+        if m.group(1):
+            code = int(m.group(1), 16)
+            return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"
+        if m.group(2):
+            return ""
+        return m.group(3)
+    return _ESCAPE.sub(sub, value)
+
+
+def find_references(text: str) -> list[Ref]:
+    """Every reference in a stylesheet, in order; never raises."""
+    if not _HINTS.search(text):
+        return []
+    lines = LineIndex(text)
+    refs: list[Ref] = []
+    stack: list[str] = []  # names of open functions ('' for a plain parenthesis)
+    importing = False
+    pos, n = 0, len(text)
+
+    def add(start: int, end: int, kind: str) -> None:
+        raw = text[start:end]
+        refs.append(Ref(start, end, unescape(raw), kind, lines.line(start)))
+
+    while pos < n:
+        m = _TOKEN.search(text, pos)
+        if not m:
+            break
+        kind = m.lastgroup
+        pos = m.end()
+        if kind == "comment":
+            sm = _SOURCEMAP.search(m.group())
+            if sm:
+                add(m.start() + sm.start(1), m.start() + sm.end(1), "sourcemap")
+        elif kind == "string":
+            body_end = m.end() - 1 if len(m.group()) > 1 and m.group()[-1] == m.group()[0] else m.end()
+            inner = stack[-1] if stack else None
+            if inner == "url":
+                add(m.start() + 1, body_end, "import" if importing else "url")
+            elif inner in _IMAGE_SET:
+                add(m.start() + 1, body_end, "image-set")
+            elif importing and not stack:
+                add(m.start() + 1, body_end, "import")
+                importing = False
+        elif kind == "func":
+            name = unescape(m.group()[:-1]).lower()
+            if name == "url":
+                um = _UNQUOTED_URL.match(text, pos)
+                if um:
+                    add(um.start(1), um.end(1), "import" if importing else "url")
+                    pos = um.end()
+                    importing = False
+                    continue
+            stack.append(name)
+        elif kind == "at":
+            importing = m.group().lower() == "@import"
+        elif kind == "open":
+            stack.append("")
+        elif kind == "close":
+            if stack:
+                if stack.pop() == "url":
+                    importing = False
+        elif kind == "end":
+            importing = False
+            stack.clear()
+    return refs
+
+
+def minify(text: str) -> str:
+    """rcssmin with /*! license */ comments kept."""
+    return rcssmin.cssmin(text, keep_bang_comments=True)
+
+
+_IMPORT_RULE = re.compile(
+    r"""@import\s*(?:url\(\s*(?:"[^"]*"|'[^']*'|[^)]*)\s*\)|"[^"]*"|'[^']*')[^;{}]*;""", re.I)
+_CHARSET_RULE = re.compile(r"""@charset\s*"[^"]*"\s*;""", re.I)
+
+
+def hoist_imports(text: str) -> str:
+    """Move @import rules to the top of a joined stylesheet (browsers ignore them elsewhere)
+    and drop @charset rules after the first."""
+    imports = _IMPORT_RULE.findall(text)
+    if not imports:
+        return text
+    body = _IMPORT_RULE.sub("", text)
+    charset = _CHARSET_RULE.search(body)
+    head = charset.group() + "\n" if charset else ""
+    body = _CHARSET_RULE.sub("", body)
+    return head + "\n".join(imports) + "\n" + body

@@ -1,0 +1,29 @@
+"""Content hashes: blake3 for fingerprinted names, sha384 for Subresource Integrity."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import posixpath
+
+import blake3
+
+
+def digest(data: bytes) -> str:
+    """Hex blake3 digest of *data*."""
+    return blake3.blake3(data).hexdigest()
+
+
+def integrity(data: bytes) -> str:
+    """SRI value, e.g. ``sha384-oqVuAfXRKap7fdgcCY5uykM6+R9GqQ8K/uxy9rx7HNQlGYl1kPzQho1wx4JwY8wC``."""
+    return "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode("ascii")
+
+
+def digested_name(logical: str, hexdigest: str, length: int) -> str:
+    """``css/site.css`` -> ``css/site.<hex>.css`` (the digest goes before the last suffix)."""
+    folder, name = posixpath.split(logical)
+    stem, dot, ext = name.rpartition(".")
+    if not stem:  # no suffix, or a name like '.htaccess'
+        stem, dot, ext = name, "", ""
+    new = f"{stem}.{hexdigest[:length]}{dot}{ext}"
+    return posixpath.join(folder, new) if folder else new

@@ -1,0 +1,177 @@
+"""JavaScript: find ES module specifiers and sourceMappingURL comments, and minify.
+
+A small lexer that knows comments, strings, template literals and regular expression
+literals, so that ``import`` inside any of them is never taken for a statement.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import rjsmin
+
+from assetbuild.refs import LineIndex, Ref
+
+_TOKEN = re.compile(r"""
+    (?P<ws>\s+)
+  | (?P<lcomment>//[^\n\r\u2028\u2029]*)
+  | (?P<bcomment>/\*.*?(?:\*/|\Z))
+  | (?P<string>"(?:[^"\\\n\r]|\\.|\\\r\n)*"?|'(?:[^'\\\n\r]|\\.|\\\r\n)*'?)
+  | (?P<name>[A-Za-z_$\u0080-\U0010ffff][\w$\u0080-\U0010ffff]*)
+  | (?P<number>\.?\d[\w.]*)
+  | (?P<punct>\.\.\.|\?\.|=>|[{}()\[\];,<>+\-*%&|^!~?:=.@\#])
+  | (?P<slash>/)
+  | (?P<tick>`)
+  | (?P<other>.)
+""", re.S | re.X)
+
+_REGEX_BODY = re.compile(r"(?:[^\\/\[\n\r]|\\.|\[(?:[^\]\\\n\r]|\\.)*\]?)*/?[\w$]*", re.S)
+_TEMPLATE_CHUNK = re.compile(r"(?:[^`\\$]|\\.|\$(?!\{))*", re.S)
+_SOURCEMAP = re.compile(r"//[#@][ \t]*sourceMappingURL=(\S+)[ \t]*\Z")
+_HINTS = re.compile(r"\bimport\b|\bexport\b|sourceMappingURL")
+
+# After these, a slash starts a regular expression rather than a division.
+_KEYWORDS_BEFORE_EXPR = frozenset(
+    "return typeof instanceof in of new delete void throw case do else yield await".split())
+
+
+@dataclass
+class Scan:
+    """What the lexer found in one script."""
+
+    refs: list[Ref] = field(default_factory=list)
+    is_module: bool = False
+
+
+@dataclass
+class _Tok:
+    kind: str
+    text: str
+    start: int
+    end: int
+
+
+def _tokens(text: str):
+    """Significant tokens (no whitespace; comments yielded for source-map detection)."""
+    pos, n = 0, len(text)
+    prev: _Tok | None = None
+    braces: list[int] = []  # open-brace count inside each template substitution
+    while pos < n:
+        m = _TOKEN.match(text, pos)
+        kind, start, pos = m.lastgroup, m.start(), m.end()
+        if kind == "ws":
+            continue
+        if kind == "slash":
+            regex_allowed = prev is None or (
+                prev.kind == "punct" and prev.text not in (")", "]", "}")) or (
+                prev.kind == "name" and prev.text in _KEYWORDS_BEFORE_EXPR)
+            if regex_allowed:
+                pos = _REGEX_BODY.match(text, pos).end()
+                kind = "regex"
+            else:
+                kind = "punct"
+        elif kind == "tick" or (kind == "punct" and m.group() == "}" and braces and braces[-1] == 0):
+            if kind == "punct":
+                braces.pop()
+            pos = _TEMPLATE_CHUNK.match(text, pos).end()
+            if text.startswith("${", pos):
+                braces.append(0)
+                pos += 2
+            elif pos < n:
+                pos += 1  # closing backtick
+            kind = "template"
+        elif kind == "punct" and braces:
+            if m.group() == "{":
+                braces[-1] += 1
+            elif m.group() == "}":
+                braces[-1] -= 1
+        tok = _Tok(kind, text[start:pos], start, pos)
+        yield tok
+        if kind not in ("lcomment", "bcomment"):
+            prev = tok
+
+
+def _string_body(tok: _Tok) -> tuple[int, int] | None:
+    t = tok.text
+    if len(t) >= 2 and t[-1] == t[0]:
+        return tok.start + 1, tok.end - 1
+    return None  # unterminated: not a usable specifier
+
+
+def scan(text: str) -> Scan:
+    """Module specifiers (static and dynamic ``import``, ``export … from``) and source maps."""
+    result = Scan()
+    if not _HINTS.search(text):
+        return result
+    lines = LineIndex(text)
+    toks = [t for t in _tokens(text)]
+    code = [t for t in toks if t.kind not in ("lcomment", "bcomment")]
+
+    def add(tok: _Tok, kind: str = "module") -> None:
+        span = _string_body(tok)
+        if span:
+            result.refs.append(Ref(span[0], span[1], text[span[0]:span[1]], kind,
+                                   lines.line(span[0])))
+
+    for t in toks:
+        if t.kind == "lcomment":
+            sm = _SOURCEMAP.search(t.text)
+            if sm:
+                result.refs.append(Ref(t.start + sm.start(1), t.start + sm.end(1), sm.group(1),
+                                       "sourcemap", lines.line(t.start)))
+
+    i, n = 0, len(code)
+    while i < n:
+        t = code[i]
+        after_dot = i > 0 and code[i - 1].text in (".", "?.")
+        if t.kind == "name" and t.text in ("import", "export") and not after_dot:
+            nxt = code[i + 1] if i + 1 < n else None
+            if t.text == "import" and nxt is not None:
+                if nxt.kind == "string":  # import './side-effect.js'
+                    result.is_module = True
+                    add(nxt)
+                elif nxt.text == "(":  # import('./lazy.js')
+                    if i + 3 < n and code[i + 2].kind == "string" and code[i + 3].text in (")", ","):
+                        add(code[i + 2])
+                elif nxt.text != ".":  # import x, {y} from './m.js'
+                    j = _from_clause(code, i + 1)
+                    if j is not None:
+                        result.is_module = True
+                        add(code[j])
+            elif t.text == "export" and nxt is not None:
+                result.is_module = True
+                if nxt.text in ("*", "{"):
+                    j = _from_clause(code, i + 1)
+                    if j is not None:
+                        add(code[j])
+        i += 1
+    return result
+
+
+def _from_clause(code: list[_Tok], i: int) -> int | None:
+    """Index of the specifier string of an import/export clause starting at *i*, or None."""
+    depth = 0
+    for j in range(i, min(len(code), i + 4096)):
+        t = code[j]
+        if t.text == "{":
+            depth += 1
+        elif t.text == "}":
+            depth -= 1
+        elif depth == 0 and t.kind == "name" and t.text == "from":
+            nxt = code[j + 1] if j + 1 < len(code) else None
+            if nxt is not None and nxt.kind == "string":
+                return j + 1
+            if nxt is not None and nxt.text == ",":
+                continue  # `import from, {x} from` names a binding 'from'
+            return None
+        elif t.kind not in ("name", "string") and t.text not in (",", "*"):
+            return None
+        if depth < 0:
+            return None
+    return None
+
+
+def minify(text: str) -> str:
+    """rjsmin with /*! license */ comments kept."""
+    return rjsmin.jsmin(text, keep_bang_comments=True)

@@ -1,0 +1,217 @@
+"""Per-file work, run in worker processes: read, minify, find references, and (for files
+whose bytes are already final) fingerprint, compress and write.
+
+Everything here is a pure function of one file's bytes and the build options, which is
+what makes it parallel and cacheable.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assetbuild import compress, css, fingerprint, js
+from assetbuild.cache import Cache
+from assetbuild.diagnostics import Diagnostic, warning
+from assetbuild.output import write_content_addressed
+from assetbuild.refs import Placeholders, Ref, is_local
+
+TRANSFORM_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class Options:
+    """Build options that change what a worker produces."""
+
+    out_dir: Path
+    minify: bool
+    gzip: bool
+    brotli: bool
+    hash_length: int
+    url_prefix: str = "/static/"
+    cache_dir: Path | None = None
+
+
+@dataclass
+class Text:
+    """A stylesheet or script whose references still need their final URLs.
+
+    ``body`` holds placeholders where ``refs[i]`` stood; ``raw[i]`` is the text as written.
+    """
+
+    logical: str
+    kind: str  # "css" or "js"
+    body: str
+    placeholder_prefix: str
+    refs: list[Ref]
+    raw: list[str]
+    is_module: bool = False
+
+
+@dataclass
+class Written:
+    """An asset whose final bytes are fingerprinted, compressed and written."""
+
+    logical: str
+    path: str
+    size: int
+    integrity: str
+    encodings: dict[str, str]
+    size_in: int = 0
+    bytes_out: int = 0
+    is_module: bool = False
+
+
+@dataclass
+class Outcome:
+    """What one worker returns for one file."""
+
+    logical: str
+    size_in: int
+    text: Text | None = None
+    written: Written | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def kind_of(logical: str) -> str:
+    ext = posixpath.splitext(logical)[1].lower()
+    if ext == ".css":
+        return "css"
+    if ext in (".js", ".mjs", ".cjs"):
+        return "js"
+    return "binary"
+
+
+def is_preminified(logical: str) -> bool:
+    name = logical.rsplit("/", 1)[-1].lower()
+    return ".min." in name
+
+
+def decode(data: bytes) -> str | None:
+    """UTF-8 text without a byte-order mark, or None when it is not valid UTF-8."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def prepare_text(logical: str, kind: str, text: str, minify: bool, url_prefix: str,
+                 diagnostics: list[Diagnostic], file: str) -> Text:
+    """Find references, shield them with placeholders, minify, keep refs that survived."""
+    is_module = logical.endswith(".mjs")
+    if kind == "css":
+        refs = css.find_references(text)
+    else:
+        scanned = js.scan(text)
+        refs, is_module = scanned.refs, is_module or scanned.is_module
+    refs = [r for r in refs if is_local(r.url, r.kind, url_prefix)]
+    holders = Placeholders.for_text(text)
+    body = holders.protect(text, refs)
+    if minify and not is_preminified(logical):
+        try:
+            body = css.minify(body) if kind == "css" else js.minify(body)
+        except Exception as exc:  # a minifier bug must not stop the build
+            diagnostics.append(warning(f"not minified: the minifier failed ({exc})", file=file))
+    alive = holders.found(body)
+    kept = [i for i in range(len(refs)) if i in alive]
+    if len(kept) != len(refs):  # renumber so that refs[i] is placeholder i
+        values = {i: holders.token(new) for new, i in enumerate(kept)}
+        body = holders.restore(body, [values.get(i, "") for i in range(len(refs))])
+    raw = [text[refs[i].start:refs[i].end] for i in kept]
+    return Text(logical, kind, body, holders.prefix, [refs[i] for i in kept], raw, is_module)
+
+
+def finish(logical: str, data: bytes, opts: Options, is_module: bool = False,
+           size_in: int = 0) -> Written:
+    """Fingerprint final bytes, write them and their compressed variants."""
+    hexdigest = fingerprint.digest(data)
+    path = fingerprint.digested_name(logical, hexdigest, opts.hash_length)
+    cache = Cache(opts.cache_dir) if opts.cache_dir else None
+    key = f"final-{hexdigest}-{int(opts.gzip)}{int(opts.brotli)}"
+    known = cache.get_json(key) if cache else None
+    encodings: dict[str, str] = {}
+    bytes_out = 0
+    if known is not None and _complete(opts.out_dir, path, data, known.get("encodings", {})):
+        sri = known["integrity"]
+        encodings = {enc: path + compress.ENCODING_SUFFIX[enc] for enc in known["encodings"]}
+    else:
+        sri = fingerprint.integrity(data)
+        write_content_addressed(opts.out_dir, path, data)
+        sizes = {}
+        for enc, blob in compress.variants(logical, data, opts.gzip, opts.brotli).items():
+            rel = path + compress.ENCODING_SUFFIX[enc]
+            write_content_addressed(opts.out_dir, rel, blob)
+            encodings[enc] = rel
+            sizes[enc] = len(blob)
+            bytes_out += len(blob)
+        if cache:
+            cache.put_json(key, {"integrity": sri, "encodings": sizes})
+    return Written(logical, path, len(data), sri, encodings, size_in, bytes_out + len(data),
+                   is_module)
+
+
+def _complete(out_dir: Path, path: str, data: bytes, encodings: dict) -> bool:
+    """True when the fingerprinted file and every variant the cache lists are in place."""
+    try:
+        if (out_dir / path).stat().st_size != len(data):
+            return False
+        return all((out_dir / (path + compress.ENCODING_SUFFIX[enc])).stat().st_size == size
+                   for enc, size in encodings.items())
+    except (OSError, KeyError, TypeError):
+        return False
+
+
+def process(logical: str, file: str, opts: Options, keep_text: bool = False) -> Outcome:
+    """All per-file work for one source file."""
+    diagnostics: list[Diagnostic] = []
+    try:
+        data = Path(file).read_bytes()
+    except OSError as exc:
+        return Outcome(logical, 0, diagnostics=[warning(
+            f"cannot read: {exc.strerror or exc}; skipped", file=file)])
+    kind = kind_of(logical)
+    if kind != "binary":
+        text = _cached_text(logical, kind, data, opts, diagnostics, file)
+        if text is not None:
+            if text.refs or keep_text:
+                return Outcome(logical, len(data), text=text, diagnostics=diagnostics)
+            return Outcome(logical, len(data), written=finish(
+                logical, text.body.encode("utf-8"), opts, text.is_module, len(data)),
+                diagnostics=diagnostics)
+    return Outcome(logical, len(data), written=finish(logical, data, opts, size_in=len(data)),
+                   diagnostics=diagnostics)
+
+
+def _cached_text(logical: str, kind: str, data: bytes, opts: Options,
+                 diagnostics: list[Diagnostic], file: str) -> Text | None:
+    cache = Cache(opts.cache_dir) if opts.cache_dir else None
+    key = (f"text-{TRANSFORM_VERSION}-{kind}-{int(opts.minify and not is_preminified(logical))}"
+           f"-{int(logical.endswith('.mjs'))}-{fingerprint.digest(opts.url_prefix.encode())[:8]}"
+           f"-{fingerprint.digest(data)}")
+    if cache:
+        hit = cache.get_json(key)
+        if hit is not None:
+            try:
+                return Text(logical, kind, hit["body"], hit["prefix"],
+                            [Ref(*r) for r in hit["refs"]], hit["raw"], hit["is_module"])
+            except (KeyError, TypeError):
+                pass  # a foreign or damaged entry: rebuild it
+    decoded = decode(data)
+    if decoded is None:
+        diagnostics.append(warning(
+            "not valid UTF-8; copied as is, without minifying or rewriting references",
+            file=file, hint="save the file as UTF-8"))
+        return None
+    text = prepare_text(logical, kind, decoded, opts.minify, opts.url_prefix, diagnostics, file)
+    if cache and not diagnostics:
+        cache.put_json(key, {"body": text.body, "prefix": text.placeholder_prefix,
+                             "refs": [[r.start, r.end, r.url, r.kind, r.line] for r in text.refs],
+                             "raw": text.raw, "is_module": text.is_module})
+    return text
+
+
+def process_batch(batch: list[tuple[str, str, bool]], opts: Options) -> list[Outcome]:
+    """Worker entry point: several files at once, to keep inter-process traffic low."""
+    return [process(logical, file, opts, keep) for logical, file, keep in batch]
