@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from assetbuild import __version__, bundle, graph, sources
+from assetbuild import __version__, bundle, graph, importmap, sources
 from assetbuild.compress import brotli_available
 from assetbuild.config import Config
 from assetbuild.diagnostics import BuildError, Diagnostic, UsageError, error, warning
+from assetbuild.importmap import IMPORTMAP_NAME
 from assetbuild.manifest import Entry, Manifest, compute_build_id
-from assetbuild.output import commit_manifest
+from assetbuild.output import commit_manifest, write_atomic
 from assetbuild.refs import Placeholders, Ref, new_url, resolve, resolve_absolute_url
 from assetbuild.transform import Options, Outcome, Text, Written, finish, process_batch
 
@@ -137,6 +138,9 @@ def compile_release(config: Config, on_warning: Callable[[Diagnostic], None] = l
         assets_json = {n: e.to_json() for n, e in entries.items()}
         manifest = Manifest(entries, generator=f"assetbuild {__version__}",
                             build_id=compute_build_id(assets_json))
+        map_path, map_data = out_dir / IMPORTMAP_NAME, importmap.dumps(entries).encode("utf-8")
+        if not map_path.is_file() or map_path.read_bytes() != map_data:
+            write_atomic(map_path, map_data)
         changed = commit_manifest(out_dir, manifest.dumps(), manifest.build_id)
 
     return Result(out_dir, manifest, changed,

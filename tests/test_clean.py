@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from conftest import run_cli
-from releases import make_release
+from handmade_release import make_release
 
 
 def builds(out, count):

@@ -7,7 +7,7 @@ import os
 import tarfile
 
 from conftest import run_cli
-from releases import make_release
+from handmade_release import make_release
 
 FILES = {
     "css/site.css": b"body{color:red}",

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from conftest import run_cli
-from releases import make_release
+from handmade_release import make_release
 from s3servers import start_moto
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))

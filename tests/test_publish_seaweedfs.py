@@ -9,7 +9,7 @@ import os
 import pytest
 
 from conftest import FIXTURES, read_manifest, run_cli
-from releases import make_release
+from handmade_release import make_release
 from s3servers import READONLY_ACCESS_KEY, READONLY_SECRET_KEY, SECRET_KEY, start_seaweedfs
 
 pytestmark = pytest.mark.slow
