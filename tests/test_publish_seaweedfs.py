@@ -71,7 +71,7 @@ def test_publish_compiled_release_twice_then_restart(tmp_path, weed):
         if ext in encodings:
             ext = os.path.splitext(stem)[1]
         assert ctype == types[ext], key
-        if key == "static/manifest.json":
+        if key in ("static/manifest.json", "static/importmap.json"):
             assert cache == "public, max-age=60", key
         else:
             assert cache == "public, max-age=31536000, immutable", key

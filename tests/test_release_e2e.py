@@ -40,7 +40,7 @@ def test_compile_archive_is_the_same_in_two_folders(tmp_path):
     manifest = read_manifest(out)
     named = {p for e in manifest["assets"].values() for p in [e["path"], *e["encodings"].values()]}
     with tarfile.open(tmp_path / "two.tar.gz") as tar:
-        assert set(tar.getnames()) == named | {"manifest.json"}
+        assert set(tar.getnames()) == named | {"manifest.json", "importmap.json"}
     assert run_cli("verify", tmp_path / "two.tar.gz", "--extra").returncode == 0
 
     # SOURCE_DATE_EPOCH changes member times, and so the hash; equally in both folders.
@@ -76,6 +76,23 @@ def test_verify_compiled_release_with_removed_altered_and_stray_files(tmp_path):
     assert f"corrupt: {altered}: content does not match its sha384 integrity" in proc.stdout
     assert "extra: img/stray.png" in proc.stdout
     assert "1 missing, 1 corrupt, 1 extra" in proc.stdout
+
+
+def test_verify_checks_the_import_map(tmp_path):
+    project = copy_example(tmp_path / "p", 1, 0o644)
+    compile_in(project)
+    out = project / "build" / "static"
+    importmap = out / "importmap.json"
+    text = importmap.read_text()
+    assert "./js/modules/" in text
+    importmap.write_text(text.replace("./js/modules/greet.", "./js/modules/gone."))
+    proc = run_cli("verify", out)
+    assert proc.returncode == 1
+    assert "corrupt: importmap.json: ./js/modules/gone." in proc.stdout
+    importmap.write_text('{"imports": {"x": "../../etc/passwd"}, "integrity": {}}')
+    proc = run_cli("verify", out)
+    assert proc.returncode == 1
+    assert "corrupt: importmap.json: import 'x' must map to './'" in proc.stdout
 
 
 def test_clean_after_three_builds(tmp_path):

@@ -28,7 +28,7 @@ def test_whole_release_passes(tmp_path):
     out, _ = release(tmp_path, importmap={"imports": {}})
     proc = run_cli("verify", out, "--extra")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "5 files checked; release is whole" in proc.stdout
+    assert "6 files checked; release is whole" in proc.stdout  # 5 assets + importmap.json
 
 
 def test_removed_altered_and_stray_files_are_reported(tmp_path):
