@@ -20,7 +20,6 @@ FILES = {
     "img/dot.png": PNG,
     "img/logo.svg": b"<svg xmlns='http://www.w3.org/2000/svg'/>",
 }
-IMPORTMAP = {"imports": {"app": "/static/js/app.js"}}
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
@@ -56,7 +55,7 @@ def puts(server, bucket):
 
 def test_publish_uploads_every_file_with_headers_and_manifest_last(tmp_path, moto, bucket):
     out = tmp_path / "out"
-    manifest = make_release(out, FILES, gzip_names=("css/site.css", "js/app.js"), importmap=IMPORTMAP)
+    manifest = make_release(out, FILES, gzip_names=("css/site.css", "js/app.js"), modules=("js/app.js", "js/util.js"))
     proc = publish(moto, out, f"s3://{bucket}/static/")
     assert proc.returncode == 0, proc.stderr
     local = release_files(out)

@@ -25,7 +25,7 @@ def release(tmp_path, **kw):
 
 
 def test_whole_release_passes(tmp_path):
-    out, _ = release(tmp_path, importmap={"imports": {}})
+    out, _ = release(tmp_path, modules=("js/app.js",))
     proc = run_cli("verify", out, "--extra")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "6 files checked; release is whole" in proc.stdout  # 5 assets + importmap.json
