@@ -58,6 +58,7 @@ def test_publish_compiled_release_twice_then_restart(tmp_path, weed):
     proc = publish(weed, out, "static")
     assert proc.returncode == 0, proc.stderr
     assert f"uploaded {len(local)} files, 0 already there" in proc.stdout
+    assert SECRET_KEY not in proc.stdout + proc.stderr
     client = weed.client()
     first = objects(client, "static/")
     assert {k.removeprefix("static/"): v[0] for k, v in first.items()} == local

@@ -147,6 +147,15 @@ def test_archive_whole_and_tampered(tmp_path):
     assert "unsafe: ../escape.txt: archive member outside the release folder" in proc.stdout
 
 
+def test_archive_without_manifest(tmp_path):
+    archive = tmp_path / "r.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        info = tarfile.TarInfo("css/a.css")
+        tar.addfile(info, io.BytesIO(b""))
+    proc = run_cli("verify", archive)
+    assert proc.returncode == 1 and "no manifest.json at the top of the archive" in proc.stderr
+
+
 def test_not_an_archive(tmp_path):
     bogus = tmp_path / "release.tar.gz"
     bogus.write_bytes(b"\x1f\x8b garbage")
