@@ -9,6 +9,8 @@ import os
 import sys
 import tarfile
 
+import pytest
+
 from conftest import run_cli
 from handmade_release import make_release
 
@@ -173,3 +175,22 @@ def test_verify_runs_without_blake3(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env={**os.environ})
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("command", [
+    ("verify", "{out}"), ("pack", "{out}", "-o", "{tmp}/r.tar.gz"), ("clean", "{out}", "--keep", "1"),
+    ("publish", "{out}", "--to", "s3://bucket/p", "--endpoint-url", "http://127.0.0.1:9"),
+])
+def test_every_release_command_refuses_an_escaping_manifest_path(tmp_path, command):
+    out, manifest = release(tmp_path)
+    (tmp_path / "outside.css").write_text("body{}")
+    manifest["assets"]["evil.css"] = {"path": "css/../../outside.css", "size": 6,
+                                      "integrity": "sha384-x", "encodings": {}}
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    before = sorted(p for p in tmp_path.rglob("*"))
+    args = [a.format(out=out, tmp=tmp_path) for a in command]
+    proc = run_cli(*args, env={"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y"})
+    assert proc.returncode == 1
+    assert "is not a relative path inside the release" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert sorted(p for p in tmp_path.rglob("*")) == before  # nothing written or removed
