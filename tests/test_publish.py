@@ -109,6 +109,16 @@ def test_second_publish_uploads_nothing_and_new_release_only_its_new_files(tmp_p
     assert body == (out / "manifest.json").read_bytes()
 
 
+def test_endpoint_from_the_environment(tmp_path, moto, bucket):
+    out = tmp_path / "out"
+    make_release(out, FILES)
+    proc = run_cli("publish", out, "--to", f"s3://{bucket}/env", "-q",
+                   env={**moto.env(), "AWS_ENDPOINT_URL": moto.endpoint})
+    assert proc.returncode == 0, proc.stderr
+    assert "uploaded 6 files" in proc.stdout
+    assert moto.client().head_object(Bucket=bucket, Key="env/manifest.json")["ContentLength"] > 0
+
+
 def test_dry_run_uploads_nothing(tmp_path, moto, bucket):
     out = tmp_path / "out"
     make_release(out, FILES)
