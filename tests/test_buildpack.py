@@ -20,8 +20,10 @@ import pytest
 from assetbuild import __version__
 from conftest import FIXTURES, read_manifest, run_cli, write_tree
 
-APPS = [name for name in ("example", "flask_app", "django_project")
-        if (FIXTURES / name).is_dir()]
+# Example apps and the command the buildpack compiles each with.
+COMMANDS = {"example": "assetbuild compile", "flask_app": "flask assetbuild compile",
+            "django_project": "manage.py assetbuild"}
+APPS = [name for name in COMMANDS if (FIXTURES / name).is_dir()]
 
 
 @pytest.fixture(scope="module")
@@ -40,12 +42,14 @@ def base_env(**extra: str) -> dict[str, str]:
 
 
 def fresh_app(tmp_path: Path, name: str = "example") -> Path:
-    """A copy of a fixture app as a platform would hand it over: no earlier release."""
-    app = tmp_path / "workspace" / name
-    if app.exists():
-        shutil.rmtree(app)
-    shutil.copytree(FIXTURES / name, app, ignore=shutil.ignore_patterns("build", "__pycache__"))
-    return app
+    """A fixture app as a platform hands it over: a fresh copy, no earlier release. The
+    whole fixtures folder is copied, since the example apps share ../example/static."""
+    workspace = tmp_path / "workspace"
+    if workspace.exists():
+        shutil.rmtree(workspace)
+    shutil.copytree(FIXTURES, workspace,
+                    ignore=shutil.ignore_patterns("build", "__pycache__", "*.sqlite3"))
+    return workspace / name
 
 
 class Lifecycle:
@@ -68,7 +72,8 @@ class Lifecycle:
                               capture_output=True, text=True, timeout=60)
         return proc, plan
 
-    def build(self, app: Path, path: str | None = None) -> subprocess.CompletedProcess:
+    def build(self, app: Path, path: str | None = None,
+              extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
         bp_plan = self.plans / "bp-plan.toml"
         bp_plan.write_text("[[entries]]\nname = \"assetbuild\"\n")
         env = base_env(CNB_BUILDPACK_DIR=str(self.buildpack),
@@ -76,6 +81,7 @@ class Lifecycle:
                        CNB_BP_PLAN_PATH=str(bp_plan))
         if path is not None:
             env["PATH"] = path
+        env.update(extra_env or {})
         return subprocess.run([str(self.buildpack / "bin" / "build")], cwd=app, env=env,
                               capture_output=True, text=True, timeout=600)
 
@@ -202,6 +208,8 @@ def test_build_writes_release_into_app_and_records_a_cache_layer(tmp_path, build
     assert meta["assets"] == len(manifest["assets"]) > 0
     assert meta["assetbuild_version"] == __version__
     assert meta["cache_reused"] is False
+    assert meta["command"] == COMMANDS[app_name]
+    assert release.resolve().is_relative_to(app.resolve())
     for entry in manifest["assets"].values():
         assert (release / entry["path"]).is_file()
     assert text_cache_entries(life.layers / "build-cache"), "no cache entries in the layer"
@@ -262,6 +270,17 @@ def test_build_refuses_a_release_outside_the_app(tmp_path, buildpack):
     assert "outside the app folder" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "elsewhere").exists()
+    assert not (life.layers / "build-cache.toml").exists()
+
+
+@pytest.mark.skipif(not (FIXTURES / "django_project").is_dir(), reason="needs the Django example")
+def test_framework_release_outside_the_app_is_refused(tmp_path, buildpack):
+    life = Lifecycle(tmp_path, buildpack)
+    (life.platform / "env" / "STATIC_ROOT").write_text(str(tmp_path / "elsewhere"))
+    proc = life.build(fresh_app(tmp_path, "django_project"),
+                      extra_env={"STATIC_ROOT": str(tmp_path / "elsewhere")})
+    assert proc.returncode == 1
+    assert "wrote no manifest.json inside the app folder" in proc.stderr
     assert not (life.layers / "build-cache.toml").exists()
 
 
