@@ -4,17 +4,23 @@ There is no Docker daemon here, so this test reads the Dockerfile and runs the s
 target's final image copies from, the way BuildKit would: ARG, ENV, WORKDIR, COPY from
 the build context (minus Dockerfile.dockerignore) and RUN (cache mounts become plain
 folders). Container paths live under a temporary root. Then every `COPY --from=<stage>`
-of the final stage must find what it copies, and the release must be complete.
+of the final stage must find what it copies, and the release must be complete. For the
+app targets, the final stage's /app is laid out from its COPY lines and its CMD is started:
+the app must serve a page and a fingerprinted file from the release alone.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import socket
 import shlex
 import shutil
 import subprocess
 import sys
+import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -198,6 +204,75 @@ def test_build_stage_commands_produce_the_release(packages, target):
             assert (release / entry["path"]).is_file()
     # The build cache sits in the cache mount, outside what the final stage copies.
     assert any((root / "cache" / "assetbuild").rglob("*.json"))
+    if target != "static":
+        image = root / f"image-{target}"
+        command = assemble_final(build, target, image)
+        serve_and_fetch(command, image, venv)
+
+
+def assemble_final(build: FakeBuild, target: str, image: Path) -> list[str]:
+    """Lay out the final stage's /app under *image* from its COPY lines; return its CMD."""
+    chain = [build.stages[target]]
+    while chain[-1].base in build.stages:
+        chain.append(build.stages[chain[-1].base])
+    command: list[str] = []
+    for stage in reversed(chain):
+        for op, rest in stage.steps:
+            if op == "CMD":
+                command = json.loads(rest)
+            elif op == "COPY":
+                words = shlex.split(rest)
+                flags = dict(w[2:].partition("=")[::2] for w in words if w.startswith("--"))
+                excludes = [w.split("=", 1)[1] for w in words if w.startswith("--exclude=")]
+                src, dest = [w for w in words if not w.startswith("--")]
+                if flags.get("from") == "packages":
+                    assert src == dest == "/opt/venv"  # the venv is already in place
+                    continue
+                assert dest.startswith("/app/"), dest
+                to = image / dest[len("/app/"):]
+                if "from" in flags:
+                    shutil.copytree(build.path(src), to, dirs_exist_ok=True)
+                    continue
+                for item in (ROOT / src).rglob("*"):
+                    rel = item.relative_to(ROOT / src).as_posix()
+                    if item.is_file() and not ignored(rel, excludes) and not ignored(
+                            item.relative_to(ROOT).as_posix(), build.ignore):
+                        (to / rel).parent.mkdir(parents=True, exist_ok=True)
+                        shutil.copy2(item, to / rel)
+    return command
+
+
+def serve_and_fetch(command: list[str], image: Path, venv: Path) -> None:
+    """Start the final stage's CMD in *image*; fetch / and a fingerprinted file it names."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    command = [c.replace("0.0.0.0:8000", f"127.0.0.1:{port}") for c in command]
+    env = {"PATH": f"{venv / 'bin'}{os.pathsep}/usr/bin:/bin", "PYTHONDONTWRITEBYTECODE": "1",
+           "HOME": str(image)}
+    assert not (image / "static").exists() and not (image / "example").exists()
+    server = subprocess.Popen(command, cwd=image, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    try:
+        page = None
+        deadline = time.monotonic() + 60
+        while page is None:
+            assert server.poll() is None, server.stdout.read()
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as resp:
+                    page = resp.read().decode()
+            except OSError:
+                assert time.monotonic() < deadline, "the app did not answer"
+                time.sleep(0.3)
+        release = image / "build" / "static"
+        manifest = read_manifest(release)
+        named = [e["path"] for e in manifest["assets"].values() if f"/static/{e['path']}" in page]
+        assert named, page[:2000]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/{named[0]}") as resp:
+            assert resp.read() == (release / named[0]).read_bytes()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def test_final_stages_copy_only_releases_and_packages():
