@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -128,3 +131,55 @@ def test_rendering_and_url_for_touch_no_file(release: Path) -> None:
         with no_file_access():
             html = template.render()
     assert "integrity=" in html and paths(release)["img/logo.png"] in html
+
+
+APP = """\
+from flask import Flask
+from assetbuild.flask import AssetBuild
+app = Flask(__name__)
+app.config["ASSETBUILD_MANIFEST"] = "build/static/manifest.json"
+AssetBuild(app)
+"""
+
+
+def flask_cli(folder: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("ASSETBUILD_", "FLASK_"))}
+    full_env.update(env)
+    return subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], cwd=folder,
+                          env=full_env, capture_output=True, text=True, timeout=120)
+
+
+def test_flask_assetbuild_compile_builds_the_static_folder(tree) -> None:
+    base = tree({"app.py": APP, "static/css/site.css": "body { color: red }\n",
+                 "static/js/app.js": "console.log(1);\n"})
+    proc = flask_cli(base, "assetbuild", "compile")
+    assert proc.returncode == 0, proc.stderr
+    assert "compiled 2 files" in proc.stdout
+    release = base / "build" / "static"
+    assert set(paths(release)) == {"css/site.css", "js/app.js"}
+    routes = flask_cli(base, "routes")  # the app now starts, serving the release
+    assert routes.returncode == 0, routes.stderr
+    assert "/static/<path:filename>" in routes.stdout
+
+
+def test_app_does_not_start_before_the_build(tree) -> None:
+    base = tree({"app.py": APP, "static/a.css": "a{}"})
+    proc = flask_cli(base, "routes")
+    assert proc.returncode != 0
+    assert str(base / "build" / "static" / "manifest.json") + ": manifest not found" in proc.stderr
+
+
+def test_flask_assetbuild_compile_reports_errors_by_file(tree) -> None:
+    base = tree({"app.py": APP, "static/a.css": 'a { background: url("nope.png") }'})
+    proc = flask_cli(base, "assetbuild", "compile", ASSETBUILD_STRICT="1")
+    assert proc.returncode == 1
+    assert str(base / "static" / "a.css") in proc.stderr and "nope.png" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_flask_assetbuild_compile_needs_a_release_folder(tree) -> None:
+    base = tree({"app.py": APP.replace('app.config["ASSETBUILD_MANIFEST"] = "build/static/manifest.json"\n', ""),
+                 "static/a.css": "a{}"})
+    proc = flask_cli(base, "assetbuild", "compile")
+    assert proc.returncode == 2
+    assert "set ASSETBUILD_MANIFEST" in proc.stderr
