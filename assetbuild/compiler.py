@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,23 +65,14 @@ def _mb(n: int) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n / 1e3:.1f} kB"
 
 
-class _Timer:
-    def __init__(self) -> None:
-        self.timings: dict[str, float] = {}
-
-    def phase(self, name: str) -> "_Phase":
-        return _Phase(self.timings, name)
-
-
-class _Phase:
-    def __init__(self, timings: dict[str, float], name: str):
-        self.timings, self.name = timings, name
-
-    def __enter__(self) -> None:
-        self.start = time.perf_counter()
-
-    def __exit__(self, *exc: object) -> None:
-        self.timings[self.name] = self.timings.get(self.name, 0.0) + time.perf_counter() - self.start
+@contextmanager
+def _phase(timings: dict[str, float], name: str) -> Iterator[None]:
+    """Add the time spent in the block to ``timings[name]``."""
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[name] = timings.get(name, 0.0) + time.perf_counter() - start
 
 
 def compile_release(config: Config, on_warning: Callable[[Diagnostic], None] = lambda d: None) -> Result:
@@ -96,7 +88,7 @@ def compile_release(config: Config, on_warning: Callable[[Diagnostic], None] = l
 
     out_dir = config.out
     assert out_dir is not None
-    timer = _Timer()
+    timings: dict[str, float] = {}
     use_brotli = brotli_available() if config.brotli is None else config.brotli
     if use_brotli and not brotli_available():
         raise UsageError("brotli output needs the brotli package: pip install 'assetbuild[brotli]'")
@@ -104,7 +96,11 @@ def compile_release(config: Config, on_warning: Callable[[Diagnostic], None] = l
                    hash_length=config.hash_length, url_prefix=config.url_prefix,
                    cache_dir=config.cache_dir)
 
-    with timer.phase("scan"):
+    for root in config.sources:
+        if sources.is_inside(root, out_dir):
+            raise UsageError(f"{out_dir}: the output folder must not be or contain a source "
+                             f"folder ({root}); write the release somewhere else, e.g. build/static")
+    with _phase(timings, "scan"):
         exclude = [out_dir] + ([config.cache_dir] if config.cache_dir else [])
         found = sources.scan(config.sources, config.ignore, exclude, warn)
         where = str(config.config_file) if config.config_file else "bundles"
@@ -119,22 +115,22 @@ def compile_release(config: Config, on_warning: Callable[[Diagnostic], None] = l
         raise BuildError(error(f"cannot create the output folder: {exc.strerror}",
                                file=str(out_dir))) from None
 
-    with timer.phase("transform"):
+    with _phase(timings, "transform"):
         outcomes: dict[str, Outcome] = {}
         for outcome in _run_workers(found, parts, opts, config.jobs):
             for diag in outcome.diagnostics:
                 warn(diag)
             outcomes[outcome.logical] = outcome
 
-    with timer.phase("order"):
+    with _phase(timings, "order"):
         linker = _Linker(found, outcomes, bundles, config, warn)
         ordered = linker.order()
 
-    with timer.phase("rewrite"):
+    with _phase(timings, "rewrite"):
         for name in ordered:
             linker.finalize(name, opts)
 
-    with timer.phase("commit"):
+    with _phase(timings, "commit"):
         entries = {}
         for name, w in sorted(linker.written.items()):
             extra = {"module": True} if w.is_module else {}
@@ -150,7 +146,7 @@ def compile_release(config: Config, on_warning: Callable[[Diagnostic], None] = l
     return Result(out_dir, manifest, changed,
                   files_in=len(found), bytes_in=sum(o.size_in for o in outcomes.values()),
                   bytes_out=sum(w.bytes_out for w in linker.written.values()),
-                  warnings=warnings, timings=timer.timings)
+                  warnings=warnings, timings=timings)
 
 
 def _batches(found: dict[str, sources.Source], parts: set[str]) -> Iterator[list[tuple[str, str, bool]]]:
@@ -262,7 +258,9 @@ class _Linker:
             for part in b.parts:
                 text = self.texts.get(part)
                 if text is None:
-                    continue
+                    raise BuildError(error(
+                        f"bundle '{name}': part '{part}' cannot be joined: it is not valid UTF-8",
+                        file=self._file(part), hint="save it as UTF-8"))
                 if text.is_module:
                     raise BuildError(error(
                         f"bundle '{name}': part '{part}' is an ES module; modules cannot be "

@@ -160,3 +160,18 @@ def test_cache_gives_the_same_release(tree):
         entry.write_text("{not json")
     run_cli("compile", base / "s", "--out", base / "o4", "--cache", base / "cache", check=True)
     assert json.loads((base / "o4" / "manifest.json").read_text()) == m[0]
+
+
+def test_bundle_part_that_is_not_utf8_is_an_error(tree):
+    base = tree({"assetbuild.toml": 'sources = ["s"]\nout = "o"\n[bundles]\n"b.css" = ["a.css"]\n',
+                 "s/a.css": "a{content:'\xe9'}".encode("latin-1")})
+    proc = run_cli("compile", cwd=base)
+    assert proc.returncode == 1 and "part 'a.css' cannot be joined: it is not valid UTF-8" in proc.stderr
+
+
+@pytest.mark.parametrize("out", ["static", "."])
+def test_output_folder_must_not_hold_a_source_folder(tree, out):
+    base = tree({"static/a.js": "var a;"})
+    proc = run_cli("compile", "static", "--out", out, cwd=base)
+    assert proc.returncode == 2 and "must not be or contain a source folder" in proc.stderr
+    assert not (base / "static" / "manifest.json").exists()
