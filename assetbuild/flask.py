@@ -87,7 +87,8 @@ def _release_folder(manifest: Path | None) -> Path | None:
 def assets_of(app: Flask) -> Assets:
     """The release loaded for *app*."""
     release: Release = app.extensions["assetbuild"]
-    assert release.assets is not None, "the release is not loaded during `flask assetbuild`"
+    if release.assets is None:
+        raise RuntimeError("the release is not loaded while `flask assetbuild` builds it")
     return release.assets
 
 

@@ -48,7 +48,7 @@ def per_call_ns(func, names: list[str], repeat: int) -> float:
             func(name)
 
     def empty():
-        for name in names:
+        for _name in names:
             pass
 
     best = min(timeit.repeat(loop, number=number, repeat=repeat))
