@@ -155,6 +155,7 @@ def start_seaweedfs(workdir: Path, bucket_policies: dict[str, list[str]] | None 
     args = [weed, "mini", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
             f"-s3.config={config}", "-master.telemetry=false", "-admin.ui=false",
             "-webdav=false", "-s3.port.iceberg=0", "-s3.port.lance=0",
+            f"-filer.localSocket={workdir / 'filer.sock'}", f"-s3.localSocket={workdir / 's3.sock'}",
             *(f"-{name}={port}" for name, port in ports.items())]
     log = workdir / "weed.log"
     with open(log, "wb") as fh:
