@@ -5,9 +5,9 @@
     AssetBuild(app)          # or: assetbuild = AssetBuild(); assetbuild.init_app(app)
 
 After it, ``url_for('static', filename='css/site.css')`` returns the fingerprinted URL, the
-Jinja globals of ``assetbuild.jinja`` are there, and the static route serves the release:
-fingerprinted files with ``Cache-Control: public, max-age=31536000, immutable`` and their
-``.br``/``.gz`` twins when the browser accepts them.
+Jinja globals of ``assetbuild.jinja`` are there, and the static route serves the files the
+manifest lists (nothing else) with ``Cache-Control: public, max-age=31536000, immutable``,
+and their ``.br``/``.gz`` twins when the browser accepts them.
 
 Config keys (relative paths are relative to ``app.root_path``):
   ASSETBUILD_MANIFEST    manifest.json or its release folder (else $ASSETBUILD_MANIFEST)
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import Flask, Response, request, send_from_directory
+from flask import Flask, Response, abort, request, send_from_directory
 from flask.cli import ScriptInfo
 
 from assetbuild.jinja import AssetExtension
@@ -87,7 +87,8 @@ def _release_folder(manifest: Path | None) -> Path | None:
 def assets_of(app: Flask) -> Assets:
     """The release loaded for *app*."""
     release: Release = app.extensions["assetbuild"]
-    assert release.assets is not None, "the release is not loaded during `flask assetbuild`"
+    if release.assets is None:
+        raise RuntimeError("the release is not loaded while `flask assetbuild` builds it")
     return release.assets
 
 
@@ -100,8 +101,8 @@ def _fingerprint(assets: Assets, endpoint: str, values: dict[str, Any]) -> None:
 
 def _serve(release: Release, filename: str) -> Response:
     entry = release.by_path.get(filename)
-    if entry is None:  # manifest.json, importmap.json, or a 404
-        return send_from_directory(release.folder, filename, max_age=0)
+    if entry is None:  # only the release's files are served: no manifest, no stray files
+        abort(404)
     response = None
     for coding in ("br", "gzip"):
         if coding in entry.encodings and request.accept_encodings[coding]:

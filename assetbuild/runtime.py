@@ -32,8 +32,9 @@ TAG_KINDS = ("stylesheet", "script", "module", "modulepreload")
 _ATTR_NAME = re.compile(r"[A-Za-z][-A-Za-z0-9_:.]*\Z")
 
 
-class AssetNotFound(LookupError):
-    """A template asked for a logical name the manifest does not have."""
+class AssetNotFound(LookupError, ValueError):
+    """A template asked for a logical name the manifest does not have (a ValueError too,
+    like a missing entry of Django's ManifestStaticFilesStorage)."""
 
     def __init__(self, name: str, source: str, known: Iterator[str] | list[str] = ()):
         close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.6)
