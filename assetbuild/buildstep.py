@@ -47,7 +47,10 @@ def user_env(env_dir: Path | None) -> dict[str, str]:
         return found
     for item in sorted(env_dir.iterdir()):
         if item.name.startswith("ASSETBUILD_") and item.is_file():
-            value = item.read_text(encoding="utf-8")
+            try:
+                value = item.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise StepError(f"{item}: cannot read the setting ({exc})") from None
             found[item.name] = value[:-1] if value.endswith("\n") else value
     return found
 

@@ -273,6 +273,25 @@ def test_build_refuses_a_release_outside_the_app(tmp_path, buildpack):
     assert not (life.layers / "build-cache.toml").exists()
 
 
+def test_build_refuses_a_release_folder_symlinked_out_of_the_app(tmp_path, buildpack):
+    life = Lifecycle(tmp_path, buildpack)
+    app = fresh_app(tmp_path)
+    (tmp_path / "elsewhere").mkdir()
+    (app / "build").symlink_to(tmp_path / "elsewhere")
+    proc = life.build(app)
+    assert proc.returncode == 1 and "outside the app folder" in proc.stderr
+    assert list((tmp_path / "elsewhere").iterdir()) == []
+
+
+def test_unreadable_platform_setting_is_reported(tmp_path, buildpack):
+    life = Lifecycle(tmp_path, buildpack)
+    (life.platform / "env" / "ASSETBUILD_URL_PREFIX").write_bytes(b"\xff\xfe/static/")
+    proc = life.build(fresh_app(tmp_path))
+    assert proc.returncode == 1
+    assert "ASSETBUILD_URL_PREFIX: cannot read the setting" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
 @pytest.mark.skipif(not (FIXTURES / "django_project").is_dir(), reason="needs the Django example")
 def test_framework_release_outside_the_app_is_refused(tmp_path, buildpack):
     life = Lifecycle(tmp_path, buildpack)

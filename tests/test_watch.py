@@ -208,3 +208,13 @@ def test_bad_settings_at_start_exit_2(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert "no output folder" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_without_the_watch_extra_it_says_what_to_install(tmp_path):
+    app = write_tree(tmp_path / "app", APP)
+    code = ("import sys; sys.modules['watchfiles'] = None; "  # as if it were not installed
+            "from assetbuild.cli import main; sys.exit(main(['watch']))")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=app, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 2
+    assert "pip install 'assetbuild[watch]'" in proc.stderr
