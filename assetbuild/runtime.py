@@ -31,10 +31,11 @@ from assetbuild.manifest import load as load_manifest
 ENV_MANIFEST = "ASSETBUILD_MANIFEST"
 ENV_URL_PREFIX = "ASSETBUILD_URL_PREFIX"
 ENV_RELOAD = "ASSETBUILD_RELOAD"
-log = logging.getLogger(__name__)
-RELOAD_INTERVAL = 0.5  # seconds between two looks at a reloading release's manifest.json
 DEFAULT_URL_PREFIX = "/static/"
 BUILD_HINT = "build it with 'assetbuild compile SOURCE... --out RELEASE_DIR'"
+RELOAD_INTERVAL = 0.5  # seconds between two looks at a reloading release's manifest.json
+
+log = logging.getLogger(__name__)
 
 TAG_KINDS = ("stylesheet", "script", "module", "modulepreload")
 _ATTR_NAME = re.compile(r"[A-Za-z][-A-Za-z0-9_:.]*\Z")
@@ -122,7 +123,7 @@ class Assets:
 
         With *reload* (else $ASSETBUILD_RELOAD; off by default), for development: lookups
         look at manifest.json at most every RELOAD_INTERVAL seconds and switch to a rebuilt
-        release; a broken one is warned about and the previous release kept."""
+        release; a broken one is logged once and the previous release kept."""
         where = setting(manifest, ENV_MANIFEST, environ=environ)
         if where is None:
             raise ManifestError(f"no manifest configured: set {ENV_MANIFEST} (or the framework "
