@@ -1,11 +1,15 @@
 """JavaScript: find ES module specifiers and sourceMappingURL comments, and minify.
 
-A small lexer that knows comments, strings, template literals and regular expression
-literals, so that ``import`` inside any of them is never taken for a statement.
+Two passes, both linear. The first walks the text stopping only at quotes, slashes and
+template braces, and records where strings, comments, template literals and regular
+expressions lie, so that ``import`` inside any of them is never taken for a statement.
+The second looks at each ``import``/``export`` keyword that lies in code and reads the
+few tokens after it.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -13,89 +17,117 @@ import rjsmin
 
 from assetbuild.refs import LineIndex, Ref
 
+_PLAIN = re.compile(r"[^'\"`/]*")
+_PLAIN_IN_TEMPLATE = re.compile(r"[^'\"`/{}]*")
+_STRING = {q: re.compile(q + r"(?:[^" + q + r"\\\n\r]|\\.|\\\r\n)*(?:" + q + r"|(?=[\n\r])|\Z)", re.S)
+           for q in "'\""}
+_LINE_COMMENT = re.compile(r"//[^\n\r\u2028\u2029]*")
+_BLOCK_COMMENT = re.compile(r"/\*.*?(?:\*/|\Z)", re.S)
+_REGEX = re.compile(r"/(?:[^\\/\[\n\r]|\\.|\[(?:[^\]\\\n\r]|\\.)*\]?)*/?[\w$]*", re.S)
+_TEMPLATE_CHUNK = re.compile(r"(?:[^`\\$]|\\.|\$(?!\{))*", re.S)
+_WORD_BEFORE = re.compile(r"[\w$\u0080-\U0010ffff]+$")
+_SOURCEMAP = re.compile(r"//[#@][ \t]*sourceMappingURL=(\S+)[ \t]*\Z")
+_KEYWORD = re.compile(r"(?<![\w$.\u0080-\U0010ffff])(?:import|export)(?![\w$\u0080-\U0010ffff])")
+
 _TOKEN = re.compile(r"""
     (?P<ws>\s+)
-  | (?P<lcomment>//[^\n\r\u2028\u2029]*)
-  | (?P<bcomment>/\*.*?(?:\*/|\Z))
-  | (?P<string>"(?:[^"\\\n\r]|\\.|\\\r\n)*"?|'(?:[^'\\\n\r]|\\.|\\\r\n)*'?)
+  | (?P<comment>//[^\n\r\u2028\u2029]*|/\*.*?(?:\*/|\Z))
+  | (?P<string>"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')
   | (?P<name>[A-Za-z_$\u0080-\U0010ffff][\w$\u0080-\U0010ffff]*)
-  | (?P<number>\.?\d[\w.]*)
-  | (?P<punct>\.\.\.|\?\.|=>|[{}()\[\];,<>+\-*%&|^!~?:=.@\#])
-  | (?P<slash>/)
-  | (?P<tick>`)
+  | (?P<punct>\?\.|[{}()\[\];,*.:=])
   | (?P<other>.)
 """, re.S | re.X)
 
-_REGEX_BODY = re.compile(r"(?:[^\\/\[\n\r]|\\.|\[(?:[^\]\\\n\r]|\\.)*\]?)*/?[\w$]*", re.S)
-_TEMPLATE_CHUNK = re.compile(r"(?:[^`\\$]|\\.|\$(?!\{))*", re.S)
-_SOURCEMAP = re.compile(r"//[#@][ \t]*sourceMappingURL=(\S+)[ \t]*\Z")
-
-# After these, a slash starts a regular expression rather than a division.
+# After these words, a slash starts a regular expression rather than a division.
 _KEYWORDS_BEFORE_EXPR = frozenset(
     "return typeof instanceof in of new delete void throw case do else yield await".split())
 
 
 @dataclass
 class Scan:
-    """What the lexer found in one script."""
+    """What the scanner found in one script."""
 
     refs: list[Ref] = field(default_factory=list)
     is_module: bool = False
 
 
-@dataclass
-class _Tok:
-    kind: str
-    text: str
-    start: int
-    end: int
+def _regex_allowed(text: str, pos: int) -> bool:
+    """Whether a slash at *pos* starts a regular expression, judged by what precedes it."""
+    i = pos - 1
+    while i >= 0 and text[i] in " \t\r\n\f\v\u00a0\ufeff\u2028\u2029":
+        i -= 1
+    if i < 0:
+        return True
+    c = text[i]
+    if c in ")]":
+        return False
+    if c.isalnum() or c in "_$" or ord(c) > 127:
+        word = _WORD_BEFORE.search(text, max(0, i - 64), i + 1)
+        return bool(word) and word.group() in _KEYWORDS_BEFORE_EXPR
+    return True  # after an operator, punctuation, '{' or '}'
 
 
-def _tokens(text: str):
-    """Significant tokens (no whitespace; comments yielded for source-map detection)."""
+def _skeleton(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """(spans that are not code, line comments) — strings, comments, templates, regexes."""
+    spans: list[tuple[int, int]] = []
+    line_comments: list[tuple[int, int]] = []
+    braces: list[int] = []  # open braces inside each template substitution
     pos, n = 0, len(text)
-    prev: _Tok | None = None
-    braces: list[int] = []  # open-brace count inside each template substitution
     while pos < n:
-        m = _TOKEN.match(text, pos)
-        kind, start, pos = m.lastgroup, m.start(), m.end()
-        if kind == "ws":
-            continue
-        if kind == "slash":
-            regex_allowed = prev is None or (
-                prev.kind == "punct" and prev.text not in (")", "]", "}")) or (
-                prev.kind == "name" and prev.text in _KEYWORDS_BEFORE_EXPR)
-            if regex_allowed:
-                pos = _REGEX_BODY.match(text, pos).end()
-                kind = "regex"
+        pos = (_PLAIN_IN_TEMPLATE if braces else _PLAIN).match(text, pos).end()
+        if pos >= n:
+            break
+        c = text[pos]
+        start = pos
+        if c in "'\"":
+            pos = _STRING[c].match(text, pos).end()
+        elif c == "/":
+            nxt = text[pos + 1:pos + 2]
+            if nxt == "/":
+                pos = _LINE_COMMENT.match(text, pos).end()
+                line_comments.append((start, pos))
+            elif nxt == "*":
+                pos = _BLOCK_COMMENT.match(text, pos).end()
+            elif _regex_allowed(text, pos):
+                pos = _REGEX.match(text, pos).end()
             else:
-                kind = "punct"
-        elif kind == "tick" or (kind == "punct" and m.group() == "}" and braces and braces[-1] == 0):
-            if kind == "punct":
+                pos += 1
+                continue
+        elif c == "{":
+            braces[-1] += 1
+            pos += 1
+            continue
+        elif c == "}" and braces[-1] > 0:
+            braces[-1] -= 1
+            pos += 1
+            continue
+        else:  # a backtick, or the '}' that ends a template substitution
+            if c == "}":
                 braces.pop()
-            pos = _TEMPLATE_CHUNK.match(text, pos).end()
+            pos = _TEMPLATE_CHUNK.match(text, pos + 1).end()
             if text.startswith("${", pos):
                 braces.append(0)
                 pos += 2
             elif pos < n:
-                pos += 1  # closing backtick
-            kind = "template"
-        elif kind == "punct" and braces:
-            if m.group() == "{":
-                braces[-1] += 1
-            elif m.group() == "}":
-                braces[-1] -= 1
-        tok = _Tok(kind, text[start:pos], start, pos)
-        yield tok
-        if kind not in ("lcomment", "bcomment"):
-            prev = tok
+                pos += 1
+        spans.append((start, pos))
+    return spans, line_comments
 
 
-def _string_body(tok: _Tok) -> tuple[int, int] | None:
-    t = tok.text
-    if len(t) >= 2 and t[-1] == t[0]:
-        return tok.start + 1, tok.end - 1
-    return None  # unterminated: not a usable specifier
+def _in_spans(spans: list[tuple[int, int]], starts: list[int], pos: int) -> bool:
+    i = bisect.bisect_right(starts, pos) - 1
+    return i >= 0 and spans[i][0] <= pos < spans[i][1]
+
+
+def _tokens_from(text: str, pos: int, limit: int = 512):
+    """Significant tokens from *pos* on (whitespace and comments skipped)."""
+    for _ in range(limit):
+        m = _TOKEN.match(text, pos)
+        if not m:
+            return
+        pos = m.end()
+        if m.lastgroup not in ("ws", "comment"):
+            yield m
 
 
 def scan(text: str) -> Scan:
@@ -104,70 +136,71 @@ def scan(text: str) -> Scan:
     if "import" not in text and "export" not in text and "sourceMappingURL" not in text:
         return result  # plain substring tests: a regex with \b took seconds on large files
     lines = LineIndex(text)
-    toks = [t for t in _tokens(text)]
-    code = [t for t in toks if t.kind not in ("lcomment", "bcomment")]
-
-    def add(tok: _Tok, kind: str = "module") -> None:
-        span = _string_body(tok)
-        if span:
-            result.refs.append(Ref(span[0], span[1], text[span[0]:span[1]], kind,
-                                   lines.line(span[0])))
-
-    for t in toks:
-        if t.kind == "lcomment":
-            sm = _SOURCEMAP.search(t.text)
-            if sm:
-                result.refs.append(Ref(t.start + sm.start(1), t.start + sm.end(1), sm.group(1),
-                                       "sourcemap", lines.line(t.start)))
-
-    i, n = 0, len(code)
-    while i < n:
-        t = code[i]
-        after_dot = i > 0 and code[i - 1].text in (".", "?.")
-        if t.kind == "name" and t.text in ("import", "export") and not after_dot:
-            nxt = code[i + 1] if i + 1 < n else None
-            if t.text == "import" and nxt is not None:
-                if nxt.kind == "string":  # import './side-effect.js'
-                    result.is_module = True
-                    add(nxt)
-                elif nxt.text == "(":  # import('./lazy.js')
-                    if i + 3 < n and code[i + 2].kind == "string" and code[i + 3].text in (")", ","):
-                        add(code[i + 2])
-                elif nxt.text != ".":  # import x, {y} from './m.js'
-                    j = _from_clause(code, i + 1)
-                    if j is not None:
-                        result.is_module = True
-                        add(code[j])
-            elif t.text == "export" and nxt is not None:
-                result.is_module = True
-                if nxt.text in ("*", "{"):
-                    j = _from_clause(code, i + 1)
-                    if j is not None:
-                        add(code[j])
-        i += 1
+    spans, line_comments = _skeleton(text)
+    starts = [s for s, _ in spans]
+    for start, end in line_comments:
+        sm = _SOURCEMAP.search(text, start, end)
+        if sm:
+            result.refs.append(Ref(sm.start(1), sm.end(1), sm.group(1), "sourcemap",
+                                   lines.line(start)))
+    for kw in _KEYWORD.finditer(text):
+        if _in_spans(spans, starts, kw.start()) or text[max(0, kw.start() - 2):kw.start()] == "?.":
+            continue
+        toks = _tokens_from(text, kw.end())
+        spec, module = _specifier(kw.group(), toks)
+        result.is_module = result.is_module or module
+        if spec is not None:
+            s, e = spec.start() + 1, spec.end() - 1
+            result.refs.append(Ref(s, e, text[s:e], "module", lines.line(s)))
+    result.refs.sort(key=lambda r: r.start)
     return result
 
 
-def _from_clause(code: list[_Tok], i: int) -> int | None:
-    """Index of the specifier string of an import/export clause starting at *i*, or None."""
+def _specifier(keyword: str, toks) -> tuple[re.Match | None, bool]:
+    """The specifier string after an import/export keyword, and whether the statement
+    makes the file a module."""
+    first = next(toks, None)
+    if first is None:
+        return None, False
+    if keyword == "import":
+        if first.lastgroup == "string":  # import './side-effect.js'
+            return first, True
+        if first.group() == "(":  # import('./lazy.js')
+            arg, close = next(toks, None), next(toks, None)
+            if arg is not None and arg.lastgroup == "string" and close is not None and close.group() in ",)":
+                return arg, False
+            return None, False
+        if first.group() == ".":  # import.meta
+            return None, True
+        if first.lastgroup != "name" and first.group() not in ("{", "*"):
+            return None, False
+        return _from_clause(first, toks), True
+    if first.group() in ("{", "*"):
+        return _from_clause(first, toks), True
+    return None, first.lastgroup == "name" or first.group() == "{"
+
+
+def _from_clause(first: re.Match, toks) -> re.Match | None:
+    """Follow `x, {a as b} from` / `* as ns from` up to the specifier string."""
     depth = 0
-    for j in range(i, min(len(code), i + 4096)):
-        t = code[j]
-        if t.text == "{":
+    tok = first
+    while tok is not None:
+        text = tok.group()
+        if text == "{":
             depth += 1
-        elif t.text == "}":
+        elif text == "}":
             depth -= 1
-        elif depth == 0 and t.kind == "name" and t.text == "from":
-            nxt = code[j + 1] if j + 1 < len(code) else None
-            if nxt is not None and nxt.kind == "string":
-                return j + 1
-            if nxt is not None and nxt.text == ",":
-                continue  # `import from, {x} from` names a binding 'from'
+            if depth < 0:
+                return None
+        elif depth == 0 and text == "from" and tok.lastgroup == "name":
+            nxt = next(toks, None)
+            if nxt is not None and nxt.lastgroup == "string":
+                return nxt
+            if nxt is None or nxt.group() != ",":
+                return None
+        elif tok.lastgroup not in ("name", "string") and text not in (",", "*"):
             return None
-        elif t.kind not in ("name", "string") and t.text not in (",", "*"):
-            return None
-        if depth < 0:
-            return None
+        tok = next(toks, None)
     return None
 
 

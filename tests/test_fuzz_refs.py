@@ -133,7 +133,7 @@ def check_spans(text: str, found: list[refs.Ref]) -> None:
 
 def restored(text: str, kind: str, minify: bool, values=None) -> str:
     """The pipeline's output for *text* with each local reference replaced by values(i)."""
-    t = prepare_text("dir/file." + kind, kind, text, minify, [], "file")
+    t = prepare_text("dir/file." + kind, kind, text, minify, "/static/", [], "file")
     new = t.raw if values is None else [values(i) for i in range(len(t.refs))]
     return Placeholders(t.placeholder_prefix).restore(t.body, new)
 
@@ -148,7 +148,7 @@ def replaced_spans(text: str, found: list[refs.Ref], values) -> str:
 
 def urls(kind: str, text: str, local_only: bool) -> list[tuple[str, str]]:
     return [(r.url.strip(), r.kind) for r in scan(kind, text)
-            if not local_only or is_local(r.url, r.kind)]
+            if not local_only or is_local(r.url, r.kind, "/static/")]
 
 
 # ---- properties on arbitrary text -------------------------------------------------------
@@ -178,7 +178,7 @@ def test_identity_rewrite_returns_input_byte_for_byte(kind, data):
 @given(st.sampled_from(["css", "js"]), st.data())
 def test_rewriting_changes_only_reference_spans(kind, data):
     text = data.draw(noisy(CSS_FRAGMENTS if kind == "css" else JS_FRAGMENTS))
-    local = [r for r in scan(kind, text) if is_local(r.url, r.kind)]
+    local = [r for r in scan(kind, text) if is_local(r.url, r.kind, "/static/")]
     marker = "\ue000{}\ue001".format  # private-use characters the generators never produce
     expected = replaced_spans(text, local, marker)
     assert refs.rewrite(text, local, lambda r: marker(local.index(r))) == expected
@@ -189,11 +189,11 @@ def test_rewriting_changes_only_reference_spans(kind, data):
 @given(st.sampled_from(["css", "js"]), st.data())
 def test_minifying_pipeline_never_raises_and_keeps_placeholders_consistent(kind, data):
     text = data.draw(noisy(CSS_FRAGMENTS if kind == "css" else JS_FRAGMENTS))
-    t = prepare_text("dir/file." + kind, kind, text, True, [], "file")
+    t = prepare_text("dir/file." + kind, kind, text, True, "/static/", [], "file")
     holders = Placeholders(t.placeholder_prefix)
     assert holders.found(t.body) == set(range(len(t.refs)))
     assert t.raw == [text[r.start:r.end] for r in t.refs]
-    assert all(is_local(r.url, r.kind) for r in t.refs)
+    assert all(is_local(r.url, r.kind, "/static/") for r in t.refs)
 
 
 @settings(FUZZ, max_examples=max(EXAMPLES // 10, 30))
@@ -220,7 +220,7 @@ def test_css_pipeline_and_minify_then_scan_agree(text):
     # Same references, same kinds, same order. rcssmin drops white space inside url("..."),
     # so a plain "minify, then scan" sees 'myimage.png' where the source says 'my image.png';
     # the pipeline never lets the minifier see URL text, so it keeps every URL as written.
-    t = prepare_text("dir/file.css", "css", text, True, [], "file")
+    t = prepare_text("dir/file.css", "css", text, True, "/static/", [], "file")
     piped = [(r.url.strip(), r.kind) for r in t.refs]
     assert squeezed(piped) == squeezed(urls("css", css.minify(text), True))
     assert piped == urls("css", text, True)
@@ -231,7 +231,7 @@ def test_css_pipeline_and_minify_then_scan_agree(text):
 @given(MODULES)
 def test_js_pipeline_and_minify_then_scan_agree(text):
     assert restored(text, "js", False) == text
-    t = prepare_text("dir/file.mjs", "js", text, True, [], "file")
+    t = prepare_text("dir/file.mjs", "js", text, True, "/static/", [], "file")
     assert [(r.url, r.kind) for r in t.refs] == urls("js", js.minify(text), True)
     assert [u for u, _ in urls("js", restored(text, "js", True), False)] == \
         [u for u, k in urls("js", text, False) if k != "sourcemap"]
