@@ -44,6 +44,9 @@ def parse(data: bytes | str, source: str = IMPORTMAP_NAME) -> dict[str, Any]:
         raw = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ManifestError(f"{source}: not valid JSON ({exc}); rebuild it with 'assetbuild compile'") from None
+    except RecursionError:
+        raise ManifestError(f"{source}: not a manifest (JSON nested too deeply); "
+                            "rebuild it with 'assetbuild compile'") from None
     imports = raw.get("imports") if isinstance(raw, dict) else None
     integrity = raw.get("integrity", {}) if isinstance(raw, dict) else None
     if not isinstance(imports, dict) or not isinstance(integrity, dict):

@@ -82,6 +82,9 @@ def parse(data: bytes | str, source: str = MANIFEST_NAME) -> Manifest:
         raw = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ManifestError(f"{source}: not valid JSON ({exc}); rebuild it with 'assetbuild compile'") from None
+    except RecursionError:
+        raise ManifestError(f"{source}: not a manifest (JSON nested too deeply); "
+                            "rebuild it with 'assetbuild compile'") from None
     if not isinstance(raw, dict):
         raise ManifestError(f"{source}: expected a JSON object at the top level")
     if raw.get("version") != FORMAT_VERSION:
