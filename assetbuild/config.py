@@ -171,19 +171,7 @@ def load(flags: Mapping[str, Any] | None = None, *, cwd: Path | None = None,
                          "in [tool.assetbuild]")
     if config.out is None:
         raise UsageError("no output folder: pass --out DIR or set 'out' in [tool.assetbuild]")
-    _check_out_apart(config.out, config.sources)
     return config
-
-
-def _check_out_apart(out: Path, sources: list[Path]) -> None:
-    """The output folder may sit inside a source folder (it is skipped there), but must not
-    be one, nor hold one: the release would be read back as sources on the next build."""
-    real_out = os.path.realpath(out)
-    for src in sources:
-        real_src = os.path.realpath(src)
-        if os.path.commonpath([real_out, real_src]) == real_out:
-            raise UsageError(f"{out}: the output folder {'is' if real_out == real_src else 'contains'} "
-                             f"the source folder {src}; choose an output folder outside the sources")
 
 
 def _apply(config: Config, values: Mapping[str, Any], base: Path, origin: str,

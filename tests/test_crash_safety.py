@@ -62,12 +62,12 @@ def phase_windows(src: Path, out: Path, cache: Path) -> tuple[float, dict[str, t
 class Build:
     """A compile running in its own process group, announcing its phases on a pipe."""
 
-    def __init__(self, src: Path, out: Path, cache: Path):
+    def __init__(self, args: list[str]):
         self.read_fd, write_fd = os.pipe()
         child_env = env()
         child_env["RELIABILITY_PHASE_FD"] = str(write_fd)
         child_env["PYTHONPATH"] = os.pathsep.join([str(HOOK), child_env.get("PYTHONPATH", "")])
-        self.proc = subprocess.Popen(command(src, out, cache), env=child_env, pass_fds=(write_fd,),
+        self.proc = subprocess.Popen(args, env=child_env, pass_fds=(write_fd,),
                                      start_new_session=True, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
         os.close(write_fd)
@@ -83,14 +83,16 @@ class Build:
         self.buffer += chunk
         *done, self.buffer = self.buffer.split(b"\n")
         self.lines += [line.decode() for line in done]
+        assert not any(line.startswith("hook-broken") for line in self.lines), self.lines
         return bool(chunk)
 
-    def wait_for(self, phase: str, timeout: float = 60.0) -> bool:
-        """True as soon as *phase* has started; False when the build ended first."""
+    def wait_for(self, phase: str, count: int = 1, timeout: float = 60.0) -> bool:
+        """True as soon as *phase* has started *count* times; False when the process
+        ended (or *timeout* passed) first."""
         deadline = time.monotonic() + timeout
-        while phase not in self.lines:
+        while self.lines.count(phase) < count:
             if time.monotonic() > deadline or not self._read(deadline - time.monotonic()):
-                return phase in self.lines
+                return self.lines.count(phase) >= count
         return True
 
     def kill(self, whole_group: bool) -> str:
@@ -149,7 +151,7 @@ def test_sigkill_at_random_moments_leaves_the_old_or_the_new_release(tmp_path: P
         version += 1
         names = make_tree(src, FILES, version)
         before = (out / "manifest.json").read_bytes()
-        build = Build(src, out, cache)
+        build = Build(command(src, out, cache))
         target = (PHASES + ("any",))[kill % (len(PHASES) + 1)]
         if target == "start-up":
             time.sleep(rng.uniform(*windows["start-up"]))
@@ -182,3 +184,45 @@ def test_sigkill_at_random_moments_leaves_the_old_or_the_new_release(tmp_path: P
 
     print(f"{KILLS} kills; phase at the kill: {dict(landed)}; outcome: {dict(outcomes)}")
     assert all(landed[p] for p in PHASES), f"some phase was never interrupted: {dict(landed)}"
+
+
+WATCH_KILLS = int(os.environ.get("ASSETBUILD_WATCH_KILLS", "12"))
+
+
+def test_sigkill_of_watch_during_a_rebuild_leaves_a_whole_release(tmp_path: Path):
+    """`assetbuild watch` rebuilds with the same commit protocol; kill it in each phase of a
+    rebuild, restart it, and check the release every time."""
+    seed = int(os.environ.get("ASSETBUILD_KILL_SEED", str(time.time_ns() % 10**9)))
+    print(f"ASSETBUILD_KILL_SEED={seed}")
+    rng = random.Random(seed)
+    src, out, cache = tmp_path / "static", tmp_path / "out", tmp_path / "cache"
+    files = FILES // 3
+    version = 0
+    names = make_tree(src, files, version)
+    wall, windows = phase_windows(src, out, cache)
+    watch = [sys.executable, "-m", "assetbuild", "watch", str(src), "--out", str(out),
+             "--cache", str(cache), "-j", "2", "--no-brotli"]
+    landed: Counter[str] = Counter()
+    for kill in range(WATCH_KILLS):
+        build = Build(watch)
+        assert build.wait_for("end commit"), f"watch never finished its first build: {build.lines}"
+        assert_complete(out, names, version)  # the first build finishes what a kill cut short
+        previous = version
+        before = (out / "manifest.json").read_bytes()
+        version += 1
+        names = make_tree(src, files, version)
+        target = PHASES[1 + kill % (len(PHASES) - 1)]  # a rebuild has no start-up
+        assert build.wait_for(target, count=2), f"no rebuild reached '{target}': {build.lines}"
+        start, end = windows[target]
+        time.sleep(rng.uniform(0, end - start))
+        phase = build.kill(whole_group=kill % 3 != 2)
+        landed[phase] += 1
+        assert wait_group_gone(build.proc.pid), "worker processes outlived the killed watch"
+        manifest = check_release(out)
+        if (out / "manifest.json").read_bytes() != before:
+            assert phase in ("commit", "after commit"), f"manifest replaced during '{phase}'"
+            assert set(manifest["assets"]) == names and not broken_links(out, manifest)
+        written = (out / manifest["assets"]["version.txt"]["path"]).read_text()
+        assert written in (str(previous), str(version))
+    print(f"{WATCH_KILLS} watch kills; phase at the kill: {dict(landed)}")
+    assert len([p for p in PHASES[1:] if landed[p]]) >= 4, dict(landed)

@@ -277,8 +277,8 @@ def test_paths_longer_than_the_system_allows(project: Path):
     ("sources = ['static']\nout = 'o'\n[bundles]\n'../../evil.js' = ['a.js']", "the name must be a relative path"),
     ("sources = ['static']\nout = 'o'\n[bundles]\n'/tmp/evil.js' = ['a.js']", "the name must be a relative path"),
     ("sources = ['static']\nout = 'o'\n[bundles]\n'b.js' = ['../secret.js']", "'../secret.js' matches no source file"),
-    ("sources = ['static']\nout = 'static'", "the output folder is the source folder"),
-    ("sources = ['static']\nout = '.'", "the output folder contains the source folder"),
+    ("sources = ['static']\nout = 'static'", "must not be or contain a source folder"),
+    ("sources = ['static']\nout = '.'", "must not be or contain a source folder"),
     (b"sources = ['\xff']", "not valid TOML"),
 ])
 def test_malformed_config_gives_a_clear_error(project: Path, text: str | bytes, message: str):
