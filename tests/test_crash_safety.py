@@ -26,7 +26,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from release_check import check_release
+import pytest
+
+from release_check import check_release, sri
 from tree_gen import broken_links, make_tree
 
 KILLS = int(os.environ.get("ASSETBUILD_KILLS", "50"))
@@ -226,3 +228,74 @@ def test_sigkill_of_watch_during_a_rebuild_leaves_a_whole_release(tmp_path: Path
         assert written in (str(previous), str(version))
     print(f"{WATCH_KILLS} watch kills; phase at the kill: {dict(landed)}")
     assert len([p for p in PHASES[1:] if landed[p]]) >= 4, dict(landed)
+
+
+PUBLISH_KILLS = int(os.environ.get("ASSETBUILD_PUBLISH_KILLS", "8"))
+
+
+def remote_release(client, bucket: str, prefix: str, sample: random.Random) -> bytes:
+    """Check the published release: every object its manifest names exists with the right
+    size, and a sample of them (all when few) has the right bytes. Returns the manifest."""
+    manifest_bytes = client.get_object(Bucket=bucket, Key=prefix + "manifest.json")["Body"].read()
+    manifest = json.loads(manifest_bytes)
+    sizes = {}
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        sizes.update({o["Key"][len(prefix):]: o["Size"] for o in page.get("Contents", [])})
+    entries = list(manifest["assets"].values())
+    for entry in entries:
+        assert sizes.get(entry["path"]) == entry["size"], entry["path"]
+        for rel in entry.get("encodings", {}).values():
+            assert rel in sizes, rel
+    for entry in sample.sample(entries, min(len(entries), 60)):
+        body = client.get_object(Bucket=bucket, Key=prefix + entry["path"])["Body"].read()
+        assert sri(body) == entry["integrity"], entry["path"]
+    return manifest_bytes
+
+
+def test_sigkill_of_publish_leaves_the_old_or_the_new_remote_release(tmp_path: Path):
+    """`assetbuild publish` uploads objects first and the manifest last: kill it at random
+    moments and the bucket always serves a whole release."""
+    pytest.importorskip("boto3")
+    from s3servers import start_moto
+
+    seed = int(os.environ.get("ASSETBUILD_KILL_SEED", str(time.time_ns() % 10**9)))
+    print(f"ASSETBUILD_KILL_SEED={seed}")
+    rng = random.Random(seed)
+    (tmp_path / "moto").mkdir()
+    server = start_moto(tmp_path / "moto")
+    try:
+        client = server.client()
+        client.create_bucket(Bucket="site")
+        src, out, cache = tmp_path / "static", tmp_path / "out", tmp_path / "cache"
+        publish = [sys.executable, "-m", "assetbuild", "publish", str(out), "--to", "s3://site/app/",
+                   "--endpoint-url", server.endpoint, "-q"]
+        publish_env = {**env(), **server.env()}
+        for version in (0, 1):  # a first publish of everything, then a measured update
+            make_tree(src, FILES // 3, version)
+            phase_windows(src, out, cache)
+            start = time.perf_counter()
+            subprocess.run(publish, env=publish_env, check=True, capture_output=True)
+            duration = time.perf_counter() - start
+        published = remote_release(client, "site", "app/", rng)
+        outcomes: Counter[str] = Counter()
+        for _ in range(PUBLISH_KILLS):
+            version += 1
+            make_tree(src, FILES // 3, version)
+            phase_windows(src, out, cache)
+            new = (out / "manifest.json").read_bytes()
+            proc = subprocess.Popen(publish, env=publish_env, start_new_session=True,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                proc.wait(timeout=rng.uniform(0, duration))
+                outcomes["finished"] += 1
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+            remote = remote_release(client, "site", "app/", rng)
+            assert remote in (published, new)
+            outcomes["new release" if remote == new else "previous release"] += 1
+            published = remote
+        print(f"{PUBLISH_KILLS} publish kills: {dict(outcomes)}")
+        assert outcomes["previous release"] > 0
+    finally:
+        server.stop()
