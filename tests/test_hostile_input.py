@@ -413,11 +413,12 @@ def test_a_200_mb_file(project: Path):
         fh.truncate(200_000_000)
     out = project / "out"
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    compile_(project / "static", out, "--no-brotli")
+    proc = compile_(project / "static", out, "--no-brotli")
+    print(proc.stderr)
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     manifest = check_release(out)
     assert manifest["assets"]["huge.bin"]["size"] == 200_000_000
-    assert manifest["assets"]["huge.js"]["size"] < (project / "static" / "huge.js").stat().st_size
+    assert 0 < manifest["assets"]["huge.js"]["size"] <= (project / "static" / "huge.js").stat().st_size
     if peak_kb > before:  # the build was the largest child so far: it is its figure
         print(f"peak RSS of the build: {peak_kb / 1024:.0f} MB")
         assert peak_kb * 1024 < 5 * 200_000_000, "the compiler holds a large file too many times"
