@@ -19,7 +19,7 @@ from assetbuild.refs import LineIndex, Ref
 
 _PLAIN = re.compile(r"[^'\"`/]*")
 _PLAIN_IN_TEMPLATE = re.compile(r"[^'\"`/{}]*")
-_STRING = {q: re.compile(q + r"(?:[^" + q + r"\\\n\r]|\\.|\\\r\n)*(?:" + q + r"|(?=[\n\r])|\Z)", re.S)
+_STRING = {q: re.compile(q + r"(?:[^" + q + r"\\\n\r]|\\.|\\\r\n)*(?:" + q + r"|(?=[\n\r])|\\?\Z)", re.S)
            for q in "'\""}
 _LINE_COMMENT = re.compile(r"//[^\n\r\u2028\u2029]*")
 _BLOCK_COMMENT = re.compile(r"/\*.*?(?:\*/|\Z)", re.S)

@@ -274,3 +274,17 @@ def test_real_build_rewrites_every_local_reference_to_an_existing_file(tmp_path_
         else:
             target = os.path.normpath(os.path.join("css", path)).replace(os.sep, "/")
         assert target in published, (url, built)
+
+
+# Inputs the fuzz campaigns found that once raised; kept so they stay fixed.
+CRASHERS = [("js", "import '\\"), ("js", 'import "\\'), ("js", "export * from '\\"),
+            ("css", 'url("url( '), ("css", 'url("url(\\\n')]
+
+
+@pytest.mark.parametrize("kind, text", CRASHERS)
+def test_inputs_that_once_raised(kind, text, tmp_path: Path):
+    check_spans(text, scan(kind, text))
+    restored(text, kind, minify=True)
+    write_tree(tmp_path, {f"src/a.{kind}": text})
+    proc = run_cli("compile", tmp_path / "src", "--out", tmp_path / "out", "-j", "1")
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
