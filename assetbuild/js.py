@@ -11,14 +11,15 @@ from dataclasses import dataclass, field
 
 import rjsmin
 
-from assetbuild.refs import LineIndex, Ref
+from assetbuild.refs import LineIndex, Placeholders, Ref
 
 _TOKEN = re.compile(r"""
     (?P<ws>\s+)
   | (?P<lcomment>//[^\n\r\u2028\u2029]*)
   | (?P<bcomment>/\*.*?(?:\*/|\Z))
   | (?P<string>"(?:[^"\\\n\r]|\\.|\\\r\n)*"?|'(?:[^'\\\n\r]|\\.|\\\r\n)*'?)
-  | (?P<name>[A-Za-z_$\u0080-\U0010ffff][\w$\u0080-\U0010ffff]*)
+  | (?P<name>(?:[A-Za-z_$\u0080-\U0010ffff]|\\u[0-9a-fA-F]{4}|\\u\{[0-9a-fA-F]+\})
+             (?:[\w$\u0080-\U0010ffff]|\\u[0-9a-fA-F]{4}|\\u\{[0-9a-fA-F]+\})*)
   | (?P<number>\.?\d[\w.]*)
   | (?P<punct>\.\.\.|\?\.|=>|[{}()\[\];,<>+\-*%&|^!~?:=.@\#])
   | (?P<slash>/)
@@ -65,7 +66,8 @@ def _tokens(text: str):
         if kind == "slash":
             regex_allowed = prev is None or (
                 prev.kind == "punct" and prev.text not in (")", "]", "}")) or (
-                prev.kind == "name" and prev.text in _KEYWORDS_BEFORE_EXPR)
+                prev.kind == "name" and prev.text in _KEYWORDS_BEFORE_EXPR) or (
+                prev.kind == "template" and prev.text.endswith("${"))
             if regex_allowed:
                 pos = _REGEX_BODY.match(text, pos).end()
                 kind = "regex"
@@ -172,6 +174,91 @@ def _from_clause(code: list[_Tok], i: int) -> int | None:
     return None
 
 
+class Unminifiable(ValueError):
+    """A script that minifying could change, so it is kept as written."""
+
+
+# Cheap signs that a script may hold something rjsmin gets wrong; only then is it lexed.
+_FRAGILE_HINTS = re.compile(r"""
+    `[^`]*\$\{              # a template literal with a substitution (maybe nested templates)
+  | \\u                      # a \u escape (maybe in an identifier)
+  | \d\s+\.                  # 1 .toString()
+  | <!-- | -->               # HTML-like comments
+  | \S[ \t]*/\*(?:[^*]|\*(?!/))*?[\n\r\u2028\u2029]   # a multi-line comment after code
+""", re.X)
+_LINE_BREAK = re.compile(r"[\n\r\u2028\u2029]")
+
+
+def _hold_or_replace(text: str) -> list[tuple[int, int, str | None]]:
+    """Edits that make *text* safe for rjsmin: (start, end, None) to hide a span from it,
+    (start, end, replacement) to rewrite one. Raises Unminifiable when none would do.
+
+    rjsmin reads a template literal as a plain backtick string, so a template nested in
+    another's ${...} (or a backtick in a string there) has its inside minified as code; it
+    drops the space before an identifier written with a \\u escape and between ``1`` and
+    ``.toString()``; and it removes a comment that spans lines, which ends a statement.
+    """
+    edits: list[tuple[int, int, str | None]] = []
+    depth = 0  # open template substitutions
+    outer_start, nested = 0, False
+    prev: _Tok | None = None
+    for tok in _tokens(text):
+        if tok.kind == "template":
+            opens, starts = tok.text.endswith("${"), tok.text.startswith("`")
+            if starts and depth == 0:
+                outer_start, nested = tok.start, False
+            elif starts:
+                nested = True
+            if opens and starts:
+                depth += 1
+            elif not opens and not starts:
+                depth -= 1
+                if depth == 0 and nested:
+                    edits.append((outer_start, tok.end, None))
+        elif depth:
+            nested = nested or "`" in tok.text
+        elif tok.kind == "name" and "\\" in tok.text:
+            edits.append((tok.start, tok.end, None))
+        elif tok.kind == "bcomment" and not tok.text.startswith("/*!") and _LINE_BREAK.search(tok.text):
+            edits.append((tok.start, tok.end, "\n"))
+        elif tok.kind == "punct" and (text.startswith("<!--", tok.start) or (
+                text.startswith("-->", tok.start)
+                and not text[text.rfind("\n", 0, tok.start) + 1:tok.start].strip())):
+            line = text.count("\n", 0, tok.start) + 1
+            raise Unminifiable(f"line {line} has an HTML-like comment "
+                               f"'{text[tok.start:tok.start + 4].strip()}', which minifying "
+                               "could turn into code or let hide the next line")
+        if (prev is not None and prev.kind == "number" and tok.text == "." and not depth
+                and re.fullmatch(r"\d[\d_]*", prev.text) and tok.start > prev.end):
+            edits.append((prev.start, tok.start, None))  # keep '1 .x' from becoming '1.x'
+        if tok.kind not in ("lcomment", "bcomment"):
+            prev = tok
+    return edits
+
+
 def minify(text: str) -> str:
-    """rjsmin with /*! license */ comments kept."""
-    return rjsmin.jsmin(text, keep_bang_comments=True)
+    """rjsmin with /*! license */ comments kept, and kept from changing what code does.
+
+    Spans rjsmin would get wrong are swapped for placeholder names while it runs.
+    Raises Unminifiable for scripts that cannot be minified safely.
+    """
+    edits = _hold_or_replace(text) if _FRAGILE_HINTS.search(text) else []
+    if not edits:
+        return rjsmin.jsmin(text, keep_bang_comments=True)
+    nonce = 0
+    while f"__abjs{nonce}_" in text:
+        nonce += 1
+    holders = Placeholders(f"__abjs{nonce}_")
+    pieces, held, pos = [], [], 0
+    for start, end, replacement in sorted(edits):
+        if start < pos:
+            continue  # inside a span already held
+        pieces.append(text[pos:start])
+        if replacement is None:
+            pieces.append(holders.token(len(held)))
+            held.append(text[start:end])
+        else:
+            pieces.append(replacement)
+        pos = end
+    pieces.append(text[pos:])
+    return holders.restore(rjsmin.jsmin("".join(pieces), keep_bang_comments=True), held)

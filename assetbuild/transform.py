@@ -17,7 +17,7 @@ from assetbuild.diagnostics import Diagnostic, warning
 from assetbuild.output import write_content_addressed
 from assetbuild.refs import Placeholders, Ref, is_local
 
-TRANSFORM_VERSION = "1"
+TRANSFORM_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -111,6 +111,8 @@ def prepare_text(logical: str, kind: str, text: str, minify: bool,
     if minify and not is_preminified(logical):
         try:
             body = css.minify(body) if kind == "css" else js.minify(body)
+        except js.Unminifiable as exc:
+            diagnostics.append(warning(f"not minified: {exc}", file=file))
         except Exception as exc:  # a minifier bug must not stop the build
             diagnostics.append(warning(f"not minified: the minifier failed ({exc})", file=file))
     alive = holders.found(body)
