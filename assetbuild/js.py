@@ -178,15 +178,55 @@ class Unminifiable(ValueError):
     """A script that minifying could change, so it is kept as written."""
 
 
-# Cheap signs that a script may hold something rjsmin gets wrong; only then is it lexed.
-_FRAGILE_HINTS = re.compile(r"""
-    `[^`]*\$\{              # a template literal with a substitution (maybe nested templates)
-  | \\u                      # a \u escape (maybe in an identifier)
-  | \d\s+\.                  # 1 .toString()
-  | <!-- | -->               # HTML-like comments
-  | \S[ \t]*/\*(?:[^*]|\*(?!/))*?[\n\r\u2028\u2029]   # a multi-line comment after code
-""", re.X)
 _LINE_BREAK = re.compile(r"[\n\r\u2028\u2029]")
+_SUBSTITUTION_STEP = re.compile(r"[^{}'\"`/]*")
+_SPACED_ESCAPE = re.compile(r"\s\\u|\\u(?:[0-9a-fA-F]{4}|\{[0-9a-fA-F]+\})\s")
+_SPACED_DOT = re.compile(r"[0-9][ \t\n\r]+\.")
+
+
+def _may_nest_templates(text: str) -> bool:
+    """False only when no ${...} in *text* can hold a backtick: each one closes before any
+    quote, slash or backtick (which could start a string, regex, comment or template)."""
+    pos = text.find("${")
+    while pos != -1:
+        depth, i = 0, pos + 1
+        while True:
+            i = _SUBSTITUTION_STEP.match(text, i).end()
+            if i >= len(text) or text[i] not in "{}":
+                return True
+            depth += 1 if text[i] == "{" else -1
+            i += 1
+            if depth == 0:
+                break
+        pos = text.find("${", i)
+    return False
+
+
+def _has_inline_multiline_comment(text: str) -> bool:
+    """A /* comment */ with a line break inside and code before and after it on its lines."""
+    start = text.find("/*")
+    while start != -1:
+        end = text.find("*/", start + 2)
+        if end == -1:
+            return False
+        if _LINE_BREAK.search(text, start, end):
+            before = text[text.rfind("\n", 0, start) + 1:start]
+            line_end = text.find("\n", end)
+            after = text[end + 2:line_end if line_end != -1 else len(text)]
+            if before.strip() and after.strip():
+                return True
+        start = text.find("/*", end + 2)
+    return False
+
+
+def _may_be_fragile(text: str) -> bool:
+    """Cheap tests: False when *text* surely holds nothing rjsmin gets wrong, so the lexer
+    need not run."""
+    return (("`" in text and "${" in text and _may_nest_templates(text))
+            or ("\\u" in text and _SPACED_ESCAPE.search(text) is not None)
+            or "<!--" in text or "-->" in text
+            or _SPACED_DOT.search(text) is not None
+            or ("/*" in text and _has_inline_multiline_comment(text)))
 
 
 def _hold_or_replace(text: str) -> list[tuple[int, int, str | None]]:
@@ -242,7 +282,7 @@ def minify(text: str) -> str:
     Spans rjsmin would get wrong are swapped for placeholder names while it runs.
     Raises Unminifiable for scripts that cannot be minified safely.
     """
-    edits = _hold_or_replace(text) if _FRAGILE_HINTS.search(text) else []
+    edits = _hold_or_replace(text) if _may_be_fragile(text) else []
     if not edits:
         return rjsmin.jsmin(text, keep_bang_comments=True)
     nonce = 0
