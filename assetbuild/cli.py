@@ -15,7 +15,7 @@ from assetbuild import __version__
 from assetbuild.diagnostics import BuildError, UsageError
 
 # One module per sub-command, in the order --help lists them.
-COMMANDS = ("compile",)
+COMMANDS = ("compile", "watch", "pack", "verify", "clean", "publish", "buildpack_dir")
 
 DESCRIPTION = """\
 Compile a web app's static assets in the build stage: minify JS and CSS, bundle,

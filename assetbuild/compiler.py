@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from assetbuild import __version__, bundle, graph, sources
+from assetbuild import __version__, bundle, graph, importmap, sources
 from assetbuild.compress import brotli_available
 from assetbuild.config import Config
 from assetbuild.diagnostics import BuildError, Diagnostic, UsageError, error, warning
+from assetbuild.importmap import IMPORTMAP_NAME
 from assetbuild.manifest import Entry, Manifest, compute_build_id
-from assetbuild.output import commit_manifest
+from assetbuild.output import commit_manifest, write_atomic
 from assetbuild.refs import Placeholders, Ref, new_url, resolve, resolve_absolute_url
 from assetbuild.transform import Options, Outcome, Text, Written, finish, process_batch
 
@@ -52,8 +54,10 @@ class Result:
     def describe(self) -> str:
         total = sum(self.timings.values())
         state = "" if self.changed else " (unchanged)"
+        size_out = sum(e.size for e in self.manifest.assets.values())
         return (f"compiled {self.files_in} files ({_mb(self.bytes_in)}) into {self.out_dir}: "
-                f"{len(self.manifest.assets)} assets, build {self.manifest.build_id}{state}, "
+                f"{len(self.manifest.assets)} assets ({_mb(size_out)}), "
+                f"build {self.manifest.build_id}{state}, "
                 f"{len(self.warnings)} warnings, {total:.2f}s")
 
 
@@ -61,23 +65,14 @@ def _mb(n: int) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n / 1e3:.1f} kB"
 
 
-class _Timer:
-    def __init__(self) -> None:
-        self.timings: dict[str, float] = {}
-
-    def phase(self, name: str) -> "_Phase":
-        return _Phase(self.timings, name)
-
-
-class _Phase:
-    def __init__(self, timings: dict[str, float], name: str):
-        self.timings, self.name = timings, name
-
-    def __enter__(self) -> None:
-        self.start = time.perf_counter()
-
-    def __exit__(self, *exc: object) -> None:
-        self.timings[self.name] = self.timings.get(self.name, 0.0) + time.perf_counter() - self.start
+@contextmanager
+def _phase(timings: dict[str, float], name: str) -> Iterator[None]:
+    """Add the time spent in the block to ``timings[name]``."""
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[name] = timings.get(name, 0.0) + time.perf_counter() - start
 
 
 def compile_release(config: Config, on_warning: Callable[[Diagnostic], None] = lambda d: None) -> Result:
@@ -93,14 +88,19 @@ def compile_release(config: Config, on_warning: Callable[[Diagnostic], None] = l
 
     out_dir = config.out
     assert out_dir is not None
-    timer = _Timer()
+    timings: dict[str, float] = {}
     use_brotli = brotli_available() if config.brotli is None else config.brotli
     if use_brotli and not brotli_available():
         raise UsageError("brotli output needs the brotli package: pip install 'assetbuild[brotli]'")
     opts = Options(out_dir=out_dir, minify=config.minify, gzip=config.gzip, brotli=use_brotli,
-                   hash_length=config.hash_length, cache_dir=config.cache_dir)
+                   hash_length=config.hash_length, url_prefix=config.url_prefix,
+                   cache_dir=config.cache_dir)
 
-    with timer.phase("scan"):
+    for root in config.sources:
+        if sources.is_inside(root, out_dir):
+            raise UsageError(f"{out_dir}: the output folder must not be or contain a source "
+                             f"folder ({root}); write the release somewhere else, e.g. build/static")
+    with _phase(timings, "scan"):
         exclude = [out_dir] + ([config.cache_dir] if config.cache_dir else [])
         found = sources.scan(config.sources, config.ignore, exclude, warn)
         where = str(config.config_file) if config.config_file else "bundles"
@@ -115,22 +115,22 @@ def compile_release(config: Config, on_warning: Callable[[Diagnostic], None] = l
         raise BuildError(error(f"cannot create the output folder: {exc.strerror}",
                                file=str(out_dir))) from None
 
-    with timer.phase("transform"):
+    with _phase(timings, "transform"):
         outcomes: dict[str, Outcome] = {}
         for outcome in _run_workers(found, parts, opts, config.jobs):
             for diag in outcome.diagnostics:
                 warn(diag)
             outcomes[outcome.logical] = outcome
 
-    with timer.phase("order"):
+    with _phase(timings, "order"):
         linker = _Linker(found, outcomes, bundles, config, warn)
         ordered = linker.order()
 
-    with timer.phase("rewrite"):
+    with _phase(timings, "rewrite"):
         for name in ordered:
             linker.finalize(name, opts)
 
-    with timer.phase("commit"):
+    with _phase(timings, "commit"):
         entries = {}
         for name, w in sorted(linker.written.items()):
             extra = {"module": True} if w.is_module else {}
@@ -138,12 +138,15 @@ def compile_release(config: Config, on_warning: Callable[[Diagnostic], None] = l
         assets_json = {n: e.to_json() for n, e in entries.items()}
         manifest = Manifest(entries, generator=f"assetbuild {__version__}",
                             build_id=compute_build_id(assets_json))
+        map_path, map_data = out_dir / IMPORTMAP_NAME, importmap.dumps(entries).encode("utf-8")
+        if not map_path.is_file() or map_path.read_bytes() != map_data:
+            write_atomic(map_path, map_data)
         changed = commit_manifest(out_dir, manifest.dumps(), manifest.build_id)
 
     return Result(out_dir, manifest, changed,
                   files_in=len(found), bytes_in=sum(o.size_in for o in outcomes.values()),
                   bytes_out=sum(w.bytes_out for w in linker.written.values()),
-                  warnings=warnings, timings=timer.timings)
+                  warnings=warnings, timings=timings)
 
 
 def _batches(found: dict[str, sources.Source], parts: set[str]) -> Iterator[list[tuple[str, str, bool]]]:
@@ -207,10 +210,10 @@ class _Linker:
 
     def _resolve(self, referrer: str, ref: Ref, missing: list[Diagnostic]) -> str | None:
         prefix = self.config.url_prefix
-        name, problem = resolve(ref.url, referrer, prefix)
-        if name is None and problem is None:
-            name = resolve_absolute_url(ref.url, prefix)
-            if name is None:
+        name, problem = resolve_absolute_url(ref.url, prefix), None
+        if name is None:
+            name, problem = resolve(ref.url, referrer, prefix)
+            if name is None and problem is None:
                 return None
         level = error if self.config.strict else warning
         if problem:
@@ -255,7 +258,9 @@ class _Linker:
             for part in b.parts:
                 text = self.texts.get(part)
                 if text is None:
-                    continue
+                    raise BuildError(error(
+                        f"bundle '{name}': part '{part}' cannot be joined: it is not valid UTF-8",
+                        file=self._file(part), hint="save it as UTF-8"))
                 if text.is_module:
                     raise BuildError(error(
                         f"bundle '{name}': part '{part}' is an ES module; modules cannot be "

@@ -48,10 +48,13 @@ def split_suffix(url: str) -> tuple[str, str]:
     return url[:cut], url[cut:]
 
 
-def is_local(url: str, kind: str) -> bool:
+def is_local(url: str, kind: str, url_prefix: str = "/") -> bool:
     """False for data:, http(s):, protocol-relative, fragment-only and empty URLs, and for
-    bare module specifiers (resolved by an import map, not by path)."""
+    bare module specifiers (resolved by an import map, not by path); True for full URLs
+    under a full-URL *url_prefix* (a CDN origin)."""
     url = url.strip()
+    if not url_prefix.startswith("/") and url.startswith(url_prefix):
+        return True
     if not url or url.startswith(("#", "//")) or _SCHEME.match(url):
         return False
     if kind == "module" and not url.startswith(("./", "../", "/")):

@@ -1,0 +1,57 @@
+"""`assetbuild clean`: remove files that none of the last N manifests needs."""
+
+from __future__ import annotations
+
+import argparse
+
+from assetbuild import clean
+from assetbuild.diagnostics import BuildError, error
+from assetbuild.manifest import ManifestError
+
+HELP = """\
+A long-lived output folder collects fingerprinted files of old builds, which rolling
+deploys need for a while. The compiler keeps a copy of each manifest in
+manifests/<build_id>.json; clean keeps the current manifest plus the newest others up
+to N, and removes every file that none of them names (and the older manifest copies).
+A file the current manifest needs is never removed. Do not run it during a compile
+into the same folder.
+
+examples:
+  assetbuild clean build/static --keep 3
+  assetbuild clean build/static --keep 1 --dry-run"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("clean", help="remove old files no kept manifest needs",
+                       description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("release", metavar="DIR", help="output folder holding manifest.json")
+    p.add_argument("--keep", metavar="N", type=_positive, default=3,
+                   help="manifests to keep, the current one included (default 3)")
+    p.add_argument("-n", "--dry-run", action="store_true", help="list what would go, remove nothing")
+    p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    p.set_defaults(func=run)
+
+
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {value!r}")
+    return int(value)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        cleanup = clean.plan(args.release, args.keep)
+    except ManifestError as exc:
+        raise BuildError(error(f"{exc}; nothing removed")) from None
+    if not args.dry_run:
+        try:
+            clean.apply(args.release, cleanup)
+        except OSError as exc:
+            raise BuildError(error(f"cannot remove: {exc.strerror or exc}", file=exc.filename)) from None
+    if not args.quiet:
+        verb = "would remove" if args.dry_run else "removed"
+        for rel in cleanup.remove:
+            print(f"{verb} {rel}")
+        print(f"{args.release}: kept {len(cleanup.kept_builds)} builds "
+              f"({', '.join(cleanup.kept_builds)}, current first); {verb} {len(cleanup.remove)} files")
+    return 0

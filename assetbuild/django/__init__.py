@@ -1,0 +1,21 @@
+"""Django app: fingerprinted URLs for ``{% static %}``, ``{% load assetbuild %}`` tags, checks,
+and ``manage.py assetbuild``, the build-stage replacement for ``collectstatic``.
+
+    INSTALLED_APPS = [..., "django.contrib.staticfiles", "assetbuild.django"]
+    STORAGES = {..., "staticfiles": {"BACKEND": "assetbuild.django.ManifestStorage"}}
+
+Settings: ``ASSETBUILD_MANIFEST`` (default ``STATIC_ROOT/manifest.json``, or
+$ASSETBUILD_MANIFEST) and ``ASSETBUILD_URL_PREFIX`` (default $ASSETBUILD_URL_PREFIX, then
+``STATIC_URL``). The release is loaded once, in ``AppConfig.ready()``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def __getattr__(name: str) -> Any:  # keep `import assetbuild.django` free of storage imports
+    if name == "ManifestStorage":
+        from assetbuild.django.storage import ManifestStorage
+        return ManifestStorage
+    raise AttributeError(f"module 'assetbuild.django' has no attribute {name!r}")

@@ -1,0 +1,168 @@
+"""Flask extension: serve a compiled release and give templates fingerprinted URLs.
+
+    app = Flask(__name__)
+    app.config["ASSETBUILD_MANIFEST"] = "build/static/manifest.json"
+    AssetBuild(app)          # or: assetbuild = AssetBuild(); assetbuild.init_app(app)
+
+After it, ``url_for('static', filename='css/site.css')`` returns the fingerprinted URL, the
+Jinja globals of ``assetbuild.jinja`` are there, and the static route serves the files the
+manifest lists (nothing else) with ``Cache-Control: public, max-age=31536000, immutable``,
+and their ``.br``/``.gz`` twins when the browser accepts them.
+
+Config keys (relative paths are relative to ``app.root_path``):
+  ASSETBUILD_MANIFEST    manifest.json or its release folder (else $ASSETBUILD_MANIFEST)
+  ASSETBUILD_URL_PREFIX  URL of the release (else $ASSETBUILD_URL_PREFIX, else the static path)
+  ASSETBUILD_SOURCES     source folders for ``flask assetbuild compile`` (default: static folder)
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask, Response, abort, request, send_from_directory
+from flask.cli import ScriptInfo
+
+from assetbuild.jinja import AssetExtension
+from assetbuild.manifest import MANIFEST_NAME, Entry
+from assetbuild.runtime import ENV_MANIFEST, ENV_URL_PREFIX, Assets, setting
+
+IMMUTABLE_MAX_AGE = 31536000
+# Set by `flask assetbuild ...` while it loads the app: the release does not exist yet.
+_build_stage = False
+
+
+@dataclass
+class Release:
+    """What ``init_app`` keeps in ``app.extensions['assetbuild']``."""
+
+    folder: Path | None  # None: no manifest configured
+    sources: list[Path]
+    url_prefix: str
+    assets: Assets | None = None  # None only while `flask assetbuild` builds it
+    by_path: dict[str, Entry] = field(default_factory=dict)
+
+
+class AssetBuild:
+    """The extension; one instance may serve several apps."""
+
+    def __init__(self, app: Flask | None = None):
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> None:
+        """Load the release named by the app's config and wire it into *app*."""
+        configured = setting(app.config.get("ASSETBUILD_MANIFEST"), ENV_MANIFEST)
+        manifest = Path(app.root_path, configured) if configured else None
+        static_path = (app.static_url_path or "/static").rstrip("/") + "/"
+        prefix = setting(app.config.get("ASSETBUILD_URL_PREFIX"), ENV_URL_PREFIX, static_path)
+        sources = app.config.get("ASSETBUILD_SOURCES") or (
+            [app.static_folder] if app.static_folder else [])
+        release = Release(folder=_release_folder(manifest),
+                          sources=[Path(app.root_path, s) for s in sources], url_prefix=prefix)
+        app.extensions["assetbuild"] = release
+        if _build_stage:
+            return
+        release.assets = Assets.load(manifest, prefix)
+        release.by_path = {e.path: e for e in release.assets.manifest.assets.values()}
+        release.folder = Path(release.assets.source).parent
+        app.static_folder = str(release.folder)
+        if "static" not in app.view_functions:
+            app.add_url_rule(f"{static_path}<path:filename>", endpoint="static")
+        app.view_functions["static"] = lambda filename: _serve(release, filename)
+        app.url_defaults(lambda endpoint, values: _fingerprint(release.assets, endpoint, values))
+        app.jinja_env.assetbuild = release.assets  # type: ignore[attr-defined]
+        app.jinja_env.add_extension(AssetExtension)
+
+
+def _release_folder(manifest: Path | None) -> Path | None:
+    if manifest is None:
+        return None
+    return manifest.parent if manifest.suffix == ".json" else manifest
+
+
+def assets_of(app: Flask) -> Assets:
+    """The release loaded for *app*."""
+    release: Release = app.extensions["assetbuild"]
+    if release.assets is None:
+        raise RuntimeError("the release is not loaded while `flask assetbuild` builds it")
+    return release.assets
+
+
+def _fingerprint(assets: Assets, endpoint: str, values: dict[str, Any]) -> None:
+    if endpoint == "static" and "filename" in values:
+        name = values["filename"]
+        if not assets.is_fingerprinted(name):
+            values["filename"] = assets.entry(name).path
+
+
+def _serve(release: Release, filename: str) -> Response:
+    entry = release.by_path.get(filename)
+    if entry is None:  # only the release's files are served: no manifest, no stray files
+        abort(404)
+    response = None
+    for coding in ("br", "gzip"):
+        if coding in entry.encodings and request.accept_encodings[coding]:
+            response = send_from_directory(release.folder, entry.encodings[coding],
+                                           mimetype=_media_type(filename))
+            response.content_encoding = coding
+            break
+    if response is None:
+        response = send_from_directory(release.folder, filename)
+    if entry.encodings:
+        response.vary.add("Accept-Encoding")
+    response.cache_control.public = True
+    response.cache_control.max_age = IMMUTABLE_MAX_AGE
+    response.cache_control.immutable = True
+    return response
+
+
+def _media_type(filename: str) -> str:
+    kind, _ = mimetypes.guess_type(filename)
+    if kind and (kind.startswith("text/") or kind in ("application/javascript", "image/svg+xml")):
+        return f"{kind}; charset=utf-8"
+    return kind or "application/octet-stream"
+
+
+@click.group("assetbuild", help="Build the app's asset release (build stage only).")
+def cli() -> None:
+    pass
+
+
+@cli.command("compile")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="release folder (default: the folder of ASSETBUILD_MANIFEST)")
+@click.pass_context
+def compile_command(ctx: click.Context, out: str | None) -> None:
+    """Compile ASSETBUILD_SOURCES (default: the static folder) into the release folder."""
+    global _build_stage
+    from assetbuild import config as config_mod
+    from assetbuild.compiler import compile_release
+    from assetbuild.diagnostics import BuildError, UsageError
+
+    _build_stage = True
+    try:
+        app = ctx.ensure_object(ScriptInfo).load_app()
+    finally:
+        _build_stage = False
+    release: Release | None = app.extensions.get("assetbuild")
+    if release is None:
+        raise click.UsageError("the app does not use AssetBuild(app)")
+    target = Path(out) if out else release.folder
+    if target is None:
+        raise click.UsageError(f"set ASSETBUILD_MANIFEST (e.g. build/static/{MANIFEST_NAME}) "
+                               "or pass --out")
+    try:
+        cfg = config_mod.load({"sources": [str(s) for s in release.sources], "out": str(target),
+                               "url_prefix": release.url_prefix}, cwd=Path(app.root_path))
+        result = compile_release(cfg, on_warning=lambda d: click.echo(d.format(), err=True))
+    except UsageError as exc:
+        raise click.UsageError(str(exc)) from None
+    except BuildError as exc:
+        for diag in exc.diagnostics:
+            click.echo(diag.format(), err=True)
+        raise SystemExit(1) from None
+    click.echo(result.describe())

@@ -1,0 +1,224 @@
+"""Run-time lookup: logical asset names to fingerprinted URLs, SRI hashes and HTML tags.
+
+``Assets.load()`` reads ``manifest.json`` (and ``importmap.json`` beside it) once, at
+start-up; afterwards every answer comes from memory and no file is touched. Framework glue
+(``assetbuild.jinja``, ``assetbuild.flask``, ``assetbuild.django``) sits on this module.
+Nothing here imports the compiler.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+from html import escape
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+from urllib.parse import quote
+
+from markupsafe import Markup
+
+from assetbuild import importmap as importmap_format
+from assetbuild.manifest import MANIFEST_NAME, Entry, Manifest, ManifestError
+from assetbuild.manifest import load as load_manifest
+
+ENV_MANIFEST = "ASSETBUILD_MANIFEST"
+ENV_URL_PREFIX = "ASSETBUILD_URL_PREFIX"
+DEFAULT_URL_PREFIX = "/static/"
+BUILD_HINT = "build it with 'assetbuild compile SOURCE... --out RELEASE_DIR'"
+
+TAG_KINDS = ("stylesheet", "script", "module", "modulepreload")
+_ATTR_NAME = re.compile(r"[A-Za-z][-A-Za-z0-9_:.]*\Z")
+
+
+class AssetNotFound(LookupError, ValueError):
+    """A template asked for a logical name the manifest does not have (a ValueError too,
+    like a missing entry of Django's ManifestStaticFilesStorage)."""
+
+    def __init__(self, name: str, source: str, known: Iterator[str] | list[str] = ()):
+        close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.6)
+        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        self.name = name
+        super().__init__(f"asset {name!r} is not in {source}{hint}")
+
+    def __str__(self) -> str:  # LookupError would repr() the message
+        return str(self.args[0])
+
+
+def setting(explicit: str | os.PathLike[str] | None, env_name: str, default: str | None = None,
+            environ: Mapping[str, str] | None = None) -> str | None:
+    """An explicit value (argument or framework setting), else the environment, else *default*."""
+    if explicit is not None and str(explicit) != "":
+        return os.fspath(explicit)
+    value = (os.environ if environ is None else environ).get(env_name)
+    return value if value else default
+
+
+def normalize_prefix(prefix: str) -> str:
+    """A URL prefix ending in '/': '/static' -> '/static/', a CDN origin stays absolute."""
+    prefix = prefix.strip()
+    if not prefix or any(ch.isspace() or ch in "\"'<>" for ch in prefix):
+        raise ValueError(f"URL prefix {prefix!r} must be a non-empty URL without spaces or quotes")
+    return prefix if prefix.endswith("/") else prefix + "/"
+
+
+class Assets:
+    """A loaded release: answers ``url()``, ``integrity()`` and tags from memory."""
+
+    def __init__(self, manifest: Manifest, url_prefix: str = DEFAULT_URL_PREFIX,
+                 importmap: Mapping[str, Any] | None = None, source: str = MANIFEST_NAME):
+        self.manifest = manifest
+        self.url_prefix = normalize_prefix(url_prefix)
+        self.source = source
+        self._urls = {name: self.url_prefix + quote(entry.path)
+                      for name, entry in manifest.assets.items()}
+        self._paths = frozenset(entry.path for entry in manifest.assets.values())
+        self._importmap = None if importmap is None else self._absolute_importmap(importmap)
+
+    @classmethod
+    def load(cls, manifest: str | os.PathLike[str] | None = None, url_prefix: str | None = None,
+             environ: Mapping[str, str] | None = None) -> Assets:
+        """Read a release: *manifest* (a manifest.json or its folder) or $ASSETBUILD_MANIFEST;
+        URLs start with *url_prefix*, else $ASSETBUILD_URL_PREFIX, else '/static/'."""
+        where = setting(manifest, ENV_MANIFEST, environ=environ)
+        if where is None:
+            raise ManifestError(f"no manifest configured: set {ENV_MANIFEST} (or the framework "
+                                f"setting) to the release's {MANIFEST_NAME}; {BUILD_HINT}")
+        path = Path(where)
+        if path.is_dir():
+            path = path / MANIFEST_NAME
+        loaded = load_manifest(path)
+        prefix = setting(url_prefix, ENV_URL_PREFIX, DEFAULT_URL_PREFIX, environ)
+        try:
+            return cls(loaded, prefix, _read_importmap(path.parent), source=str(path))
+        except ValueError as exc:
+            raise ManifestError(f"{path}: {exc}") from None
+
+    def url(self, name: str) -> str:
+        """The fingerprinted URL of logical *name* (``css/site.css``)."""
+        try:
+            return self._urls[name]
+        except KeyError:
+            raise AssetNotFound(name, self.source, self._urls) from None
+
+    def entry(self, name: str) -> Entry:
+        """The manifest entry of logical *name*."""
+        try:
+            return self.manifest.assets[name]
+        except KeyError:
+            raise AssetNotFound(name, self.source, self._urls) from None
+
+    def integrity(self, name: str) -> str:
+        """The Subresource Integrity value of logical *name* (``sha384-...``)."""
+        return self.entry(name).integrity
+
+    def is_fingerprinted(self, path: str) -> bool:
+        """True when *path* (relative to the release folder) is a file of this release."""
+        return path in self._paths
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._urls
+
+    def names(self) -> list[str]:
+        """Every logical name, sorted."""
+        return sorted(self._urls)
+
+    def tag(self, name: str, kind: str | None = None, **attrs: Any) -> Markup:
+        """An HTML tag loading *name* with its integrity: a stylesheet ``<link>``, a
+        ``<script>`` (``type="module"`` for ES modules) or ``<link rel="modulepreload">``.
+
+        *kind* overrides the guess from the name; *attrs* add attributes (``defer=True``,
+        ``nonce="..."``, ``data_x="y"`` becomes ``data-x="y"``; False or None leaves one out).
+        """
+        entry = self.entry(name)
+        kind = kind or _guess_kind(name, entry)
+        if kind not in TAG_KINDS:
+            raise ValueError(f"no tag for asset {name!r}: kind {kind!r} is not one of "
+                             f"{', '.join(TAG_KINDS)}; use its URL instead")
+        common = {"integrity": entry.integrity, "crossorigin": "anonymous", **attrs}
+        url = self._urls[name]
+        if kind == "stylesheet":
+            return Markup(f"<link{_attrs({'rel': 'stylesheet', 'href': url, **common})}>")
+        if kind == "modulepreload":
+            return Markup(f"<link{_attrs({'rel': 'modulepreload', 'href': url, **common})}>")
+        first = {"type": "module"} if kind == "module" else {}
+        return Markup(f"<script{_attrs({**first, 'src': url, **common})}></script>")
+
+    def importmap(self) -> dict[str, Any]:
+        """The release's import map with absolute URLs under the URL prefix."""
+        if self._importmap is None:
+            raise ManifestError(f"{self.source}: no {importmap_format.IMPORTMAP_NAME} beside it; "
+                                f"rebuild the release with this version of assetbuild")
+        return self._importmap
+
+    def importmap_tag(self, **attrs: Any) -> Markup:
+        """``<script type="importmap">`` for the release (put it before any module script)."""
+        text = json.dumps(self.importmap(), sort_keys=True, separators=(",", ":"))
+        # JSON inside <script>: '<' must not open '</script>' or '<!--'.
+        text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        return Markup(f"<script{_attrs({'type': 'importmap', **attrs})}>{text}</script>")
+
+    def _absolute_importmap(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        def absolute(url: str) -> str:
+            return self.url_prefix + quote(url[2:]) if url.startswith("./") else url
+        return {"imports": {absolute(k): absolute(v) for k, v in data["imports"].items()},
+                "integrity": {absolute(k): v for k, v in data.get("integrity", {}).items()}}
+
+
+def _guess_kind(name: str, entry: Entry) -> str:
+    suffix = name.rsplit(".", 1)[-1].lower() if "." in name.rsplit("/", 1)[-1] else ""
+    if suffix == "css":
+        return "stylesheet"
+    if suffix in ("js", "mjs"):
+        return "module" if entry.extra.get("module") is True or suffix == "mjs" else "script"
+    raise ValueError(f"no tag for asset {name!r}: only .css and .js assets have one; "
+                     "use its URL instead")
+
+
+def _attrs(values: Mapping[str, Any]) -> str:
+    out = []
+    for key, value in values.items():
+        name = key.rstrip("_").replace("_", "-")
+        if not _ATTR_NAME.match(name):
+            raise ValueError(f"{key!r} is not a valid HTML attribute name")
+        if value is None or value is False:
+            continue
+        out.append(f" {name}" if value is True else f' {name}="{escape(str(value), quote=True)}"')
+    return "".join(out)
+
+
+def _read_importmap(folder: Path) -> dict[str, Any] | None:
+    path = folder / importmap_format.IMPORTMAP_NAME
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ManifestError(f"{path}: cannot read import map ({exc.strerror or exc})") from None
+    return importmap_format.parse(data, str(path))
+
+
+_default: Assets | None = None
+
+
+def set_default(assets: Assets | None) -> None:
+    """Make *assets* the process-wide release used by helpers not bound to one (Django does)."""
+    global _default
+    _default = assets
+
+
+def get_default(environ: Mapping[str, str] | None = None) -> Assets:
+    """The process-wide release: the one set with ``set_default()``, else one loaded now
+    from $ASSETBUILD_MANIFEST (call this at start-up, not per request)."""
+    global _default
+    if _default is None:
+        _default = Assets.load(environ=environ)
+    return _default
+
+
+def configured_default(environ: Mapping[str, str] | None = None) -> Assets | None:
+    """``get_default()`` when a release is set or $ASSETBUILD_MANIFEST names one, else None."""
+    if _default is None and not setting(None, ENV_MANIFEST, environ=environ):
+        return None
+    return get_default(environ)

@@ -1,0 +1,164 @@
+"""The release folder: fingerprints, manifest contract, precompression, determinism and
+atomic commits, all through the real CLI."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import blake3
+
+from conftest import FIXTURES, read_manifest, run_cli
+
+EXAMPLE = FIXTURES / "example"
+
+
+def compile_example(out: Path, *flags: str, cwd: Path | None = None):
+    return run_cli("compile", "--config", EXAMPLE / "assetbuild.toml", "--out", out, *flags,
+                   cwd=cwd, check=True)
+
+
+def test_manifest_contract_and_fingerprints(tmp_path):
+    out = tmp_path / "out"
+    proc = compile_example(out)
+    assert re.match(r"compiled 15 files \(.*\) into .*: 17 assets", proc.stdout)
+    raw = (out / "manifest.json").read_text(encoding="utf-8")
+    manifest = json.loads(raw)
+    assert raw == json.dumps(manifest, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+    assert manifest["version"] == 1
+    assert manifest["generator"].startswith("assetbuild ")
+    assert re.fullmatch(r"[0-9a-f]{16}", manifest["build_id"])
+    assert (out / "manifests" / f"{manifest['build_id']}.json").read_text() == raw
+    assert "css/site.css" in manifest["assets"] and "bundles/vendor.js" in manifest["assets"]
+    for name, entry in manifest["assets"].items():
+        data = (out / entry["path"]).read_bytes()
+        stem, ext = os.path.splitext(name)
+        digest = blake3.blake3(data).hexdigest()[:16]
+        assert entry["path"] == f"{stem}.{digest}{ext}"
+        assert entry["size"] == len(data)
+        assert entry["integrity"] == "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode()
+        for encoding, path in entry["encodings"].items():
+            assert path == entry["path"] + {"gzip": ".gz", "br": ".br"}[encoding]
+            blob = (out / path).read_bytes()
+            assert len(blob) < len(data)
+            if encoding == "gzip":
+                assert gzip.decompress(blob) == data
+
+
+def test_precompression_only_for_compressible_types(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "big.css").write_text(".a{color:red}\n" * 200)
+    (src / "tiny.js").write_text("1")
+    (src / "img.png").write_bytes(b"\x89PNG" + b"\0" * 5000)
+    (src / "font.woff2").write_bytes(b"wOF2" + b"\0" * 5000)
+    out = tmp_path / "out"
+    run_cli("compile", src, "--out", out, "--brotli", check=True)
+    assets = read_manifest(out)["assets"]
+    assert set(assets["big.css"]["encodings"]) == {"gzip", "br"}
+    assert assets["tiny.js"]["encodings"] == {}  # compressing would not make it smaller
+    assert assets["img.png"]["encodings"] == {} and assets["font.woff2"]["encodings"] == {}
+    assert not list(out.rglob("*.png.gz")) and not list(out.rglob("*.woff2.br"))
+    run_cli("compile", src, "--out", tmp_path / "plain", "--no-gzip", "--no-brotli", check=True)
+    assert read_manifest(tmp_path / "plain")["assets"]["big.css"]["encodings"] == {}
+
+
+def test_hash_length(tmp_path):
+    out = tmp_path / "out"
+    compile_example(out, "--hash-length", "8")
+    assert re.fullmatch(r"css/site\.[0-9a-f]{8}\.css", read_manifest(out)["assets"]["css/site.css"]["path"])
+
+
+def tree_bytes(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_output_is_deterministic_across_folders_and_mtimes(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    shutil.copytree(EXAMPLE, a)
+    shutil.copytree(EXAMPLE, b)
+    for path in b.rglob("*"):
+        os.utime(path, (1_000_000, 1_000_000))
+    compile_example_at = lambda base, jobs: run_cli(
+        "compile", "--config", base / "assetbuild.toml", "--out", base / "out", "-j", jobs, check=True)
+    compile_example_at(a, "1")
+    compile_example_at(b, "2")
+    assert tree_bytes(a / "out") == tree_bytes(b / "out")
+
+
+def test_recompiling_unchanged_sources_changes_nothing(tmp_path):
+    out = tmp_path / "out"
+    compile_example(out)
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
+    proc = compile_example(out)
+    assert "(unchanged)" in proc.stdout
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == before
+
+
+def test_a_failed_build_leaves_the_previous_release(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.css").write_text(".a{background:url(b.png)}")
+    (src / "b.png").write_bytes(b"png")
+    out = tmp_path / "out"
+    run_cli("compile", src, "--out", out, check=True)
+    previous = (out / "manifest.json").read_bytes()
+    (src / "a.css").write_text('@import "c.css";')
+    (src / "c.css").write_text('@import "a.css";')
+    proc = run_cli("compile", src, "--out", out)
+    assert proc.returncode == 1 and "reference cycle" in proc.stderr
+    assert (out / "manifest.json").read_bytes() == previous
+    for entry in json.loads(previous)["assets"].values():
+        assert (out / entry["path"]).is_file()
+
+
+def test_old_fingerprinted_files_stay_for_rolling_deploys(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.js").write_text("var a = 1;")
+    out = tmp_path / "out"
+    run_cli("compile", src, "--out", out, check=True)
+    old = read_manifest(out)["assets"]["a.js"]["path"]
+    (src / "a.js").write_text("var a = 2;")
+    run_cli("compile", src, "--out", out, check=True)
+    new = read_manifest(out)["assets"]["a.js"]["path"]
+    assert old != new and (out / old).is_file() and (out / new).is_file()
+    assert len(list((out / "manifests").glob("*.json"))) == 2
+
+
+def test_json_summary(tmp_path):
+    out = tmp_path / "out"
+    proc = run_cli("compile", "--config", EXAMPLE / "assetbuild.toml", "--out", out,
+                   "--json", "-", check=True)
+    summary = json.loads(proc.stdout)
+    assert summary["assets"] == 17 and summary["files_in"] == 15
+    assert summary["build_id"] == read_manifest(out)["build_id"]
+    assert set(summary["timings"]) >= {"scan", "transform", "rewrite", "commit"}
+
+
+def test_large_files_are_streamed_with_correct_hashes_and_variants(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "big.json").write_bytes(b'{"k": "' + b"abcdefgh" * 1_500_000 + b'"}')  # 12 MB
+    (src / "big.bin").write_bytes(os.urandom(9 << 20))
+    (src / "big.js").write_bytes(b"var a = 1;\n" * 3_500_000)  # 36 MiB: copied, not minified
+    out = tmp_path / "out"
+    proc = run_cli("compile", src, "--out", out, "--brotli", check=True)
+    assert "big.js: warning: 36 MB: too large to minify" in proc.stderr
+    assets = read_manifest(out)["assets"]
+    for name in ("big.json", "big.bin", "big.js"):
+        data = (src / name).read_bytes()
+        entry = assets[name]
+        assert (out / entry["path"]).read_bytes() == data
+        assert entry["integrity"] == "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode()
+        assert entry["path"] == f"{name.split('.')[0]}.{blake3.blake3(data).hexdigest()[:16]}.{name.split('.')[1]}"
+    assert set(assets["big.json"]["encodings"]) == {"gzip", "br"}
+    assert gzip.decompress((out / assets["big.json"]["encodings"]["gzip"]).read_bytes()) == (src / "big.json").read_bytes()
+    assert assets["big.bin"]["encodings"] == {}
+    assert not list(out.glob(".staging*"))

@@ -1,0 +1,186 @@
+"""assetbuild.flask: a real Flask app using a release through AssetBuild(app)."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from flask import Flask, render_template_string, url_for
+from nofiles import no_file_access
+from releases import SAMPLE, paths, write_release
+
+from assetbuild import runtime
+from assetbuild.flask import AssetBuild, assets_of
+from assetbuild.manifest import ManifestError
+from assetbuild.runtime import AssetNotFound
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch):
+    monkeypatch.delenv("ASSETBUILD_MANIFEST", raising=False)
+    monkeypatch.delenv("ASSETBUILD_URL_PREFIX", raising=False)
+    runtime.set_default(None)
+    yield
+    runtime.set_default(None)
+
+
+def make_app(release: Path, **config) -> Flask:
+    app = Flask(__name__, root_path=str(release.parent))
+    app.config.update(ASSETBUILD_MANIFEST=release.name + "/manifest.json", **config)
+    AssetBuild(app)
+
+    @app.route("/")
+    def index():
+        return render_template_string(
+            "{{ importmap() }}{{ asset_tag('css/site.css') }}"
+            "<script src=\"{{ url_for('static', filename='js/app.js') }}\"></script>")
+    return app
+
+
+@pytest.fixture
+def release(tmp_path: Path) -> Path:
+    write_release(tmp_path / "release", precompress=True)
+    return tmp_path / "release"
+
+
+def test_url_for_static_returns_the_fingerprinted_url(release: Path) -> None:
+    app = make_app(release)
+    with app.test_request_context():
+        assert url_for("static", filename="css/site.css") == "/static/" + paths(release)["css/site.css"]
+        with pytest.raises(AssetNotFound, match="'css/sit.css'"):
+            url_for("static", filename="css/sit.css")
+
+
+def test_templates_get_the_jinja_globals(release: Path) -> None:
+    html = make_app(release).test_client().get("/").get_data(as_text=True)
+    p = paths(release)
+    assert f'href="/static/{p["css/site.css"]}" integrity="sha384-' in html
+    assert f'<script src="/static/{p["js/app.js"]}">' in html
+    assert '<script type="importmap">' in html
+
+
+def test_fingerprinted_files_are_served_immutable(release: Path) -> None:
+    client = make_app(release).test_client()
+    path = paths(release)["js/app.js"]
+    response = client.get(f"/static/{path}", headers={"Accept-Encoding": "identity"})
+    assert response.status_code == 200
+    assert response.data == SAMPLE["js/app.js"]
+    assert response.content_encoding is None
+    cache = response.headers["Cache-Control"]
+    assert "public" in cache and "max-age=31536000" in cache and "immutable" in cache
+    assert "Accept-Encoding" in response.headers["Vary"]
+
+
+def test_precompressed_twin_is_served_when_accepted(release: Path) -> None:
+    client = make_app(release).test_client()
+    path = paths(release)["css/site.css"]
+    response = client.get(f"/static/{path}", headers={"Accept-Encoding": "gzip, br;q=0"})
+    assert response.content_encoding == "gzip"
+    assert response.mimetype == "text/css"
+    assert gzip.decompress(response.data) == SAMPLE["css/site.css"]
+
+
+def test_only_files_the_manifest_lists_are_served(release: Path, tmp_path: Path) -> None:
+    (tmp_path / "secret.txt").write_text("secret")
+    (release / "img" / "link.txt").symlink_to(tmp_path / "secret.txt")
+    (release / "stray.txt").write_text("not in the manifest")
+    client = make_app(release).test_client()
+    for url in ("/static/css/site.css", "/static/../secret.txt", "/static/%2e%2e/secret.txt",
+                "/static/img/link.txt", "/static/stray.txt", "/static/manifest.json",
+                "/static/" + paths(release)["css/site.css"] + ".gz"):
+        assert client.get(url).status_code == 404, url
+
+
+def test_cdn_prefix_applies_to_the_jinja_globals(release: Path) -> None:
+    app = make_app(release, ASSETBUILD_URL_PREFIX="https://cdn.example.com/static/")
+    html = app.test_client().get("/").get_data(as_text=True)
+    assert f'href="https://cdn.example.com/static/{paths(release)["css/site.css"]}"' in html
+
+
+def test_init_app_pattern_and_app_without_static_folder(release: Path) -> None:
+    app = Flask(__name__, static_folder=None)
+    app.config["ASSETBUILD_MANIFEST"] = str(release)
+    ext = AssetBuild()
+    ext.init_app(app)
+    assert assets_of(app).url("js/app.js").startswith("/static/js/app.")
+    path = paths(release)["js/app.js"]
+    assert app.test_client().get(f"/static/{path}").status_code == 200
+
+
+def test_missing_manifest_fails_at_start_up(tmp_path: Path) -> None:
+    app = Flask(__name__, root_path=str(tmp_path))
+    app.config["ASSETBUILD_MANIFEST"] = "build/manifest.json"
+    with pytest.raises(ManifestError, match=f"{tmp_path}/build/manifest.json: manifest not found; "
+                                            "build it with 'assetbuild compile'"):
+        AssetBuild(app)
+
+
+def test_no_manifest_configured_fails_at_start_up() -> None:
+    with pytest.raises(ManifestError, match="set ASSETBUILD_MANIFEST"):
+        AssetBuild(Flask(__name__))
+
+
+def test_rendering_and_url_for_touch_no_file(release: Path) -> None:
+    app = make_app(release)
+    with app.test_request_context():
+        template = app.jinja_env.from_string(
+            "{{ asset_tag('js/modules/main.js') }}{{ url_for('static', filename='img/logo.png') }}")
+        with no_file_access():
+            html = template.render()
+    assert "integrity=" in html and paths(release)["img/logo.png"] in html
+
+
+APP = """\
+from flask import Flask
+from assetbuild.flask import AssetBuild
+app = Flask(__name__)
+app.config["ASSETBUILD_MANIFEST"] = "build/static/manifest.json"
+AssetBuild(app)
+"""
+
+
+def flask_cli(folder: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("ASSETBUILD_", "FLASK_"))}
+    full_env.update(env)
+    return subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], cwd=folder,
+                          env=full_env, capture_output=True, text=True, timeout=120)
+
+
+def test_flask_assetbuild_compile_builds_the_static_folder(tree) -> None:
+    base = tree({"app.py": APP, "static/css/site.css": "body { color: red }\n",
+                 "static/js/app.js": "console.log(1);\n"})
+    proc = flask_cli(base, "assetbuild", "compile")
+    assert proc.returncode == 0, proc.stderr
+    assert "compiled 2 files" in proc.stdout
+    release = base / "build" / "static"
+    assert set(paths(release)) == {"css/site.css", "js/app.js"}
+    routes = flask_cli(base, "routes")  # the app now starts, serving the release
+    assert routes.returncode == 0, routes.stderr
+    assert "/static/<path:filename>" in routes.stdout
+
+
+def test_app_does_not_start_before_the_build(tree) -> None:
+    base = tree({"app.py": APP, "static/a.css": "a{}"})
+    proc = flask_cli(base, "routes")
+    assert proc.returncode != 0
+    assert str(base / "build" / "static" / "manifest.json") + ": manifest not found" in proc.stderr
+
+
+def test_flask_assetbuild_compile_reports_errors_by_file(tree) -> None:
+    base = tree({"app.py": APP, "static/a.css": 'a { background: url("nope.png") }'})
+    proc = flask_cli(base, "assetbuild", "compile", ASSETBUILD_STRICT="1")
+    assert proc.returncode == 1
+    assert str(base / "static" / "a.css") in proc.stderr and "nope.png" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_flask_assetbuild_compile_needs_a_release_folder(tree) -> None:
+    base = tree({"app.py": APP.replace('app.config["ASSETBUILD_MANIFEST"] = "build/static/manifest.json"\n', ""),
+                 "static/a.css": "a{}"})
+    proc = flask_cli(base, "assetbuild", "compile")
+    assert proc.returncode == 2
+    assert "set ASSETBUILD_MANIFEST" in proc.stderr
