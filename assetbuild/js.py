@@ -120,7 +120,7 @@ def _in_spans(spans: list[tuple[int, int]], starts: list[int], pos: int) -> bool
     return i >= 0 and spans[i][0] <= pos < spans[i][1]
 
 
-def _tokens_from(text: str, pos: int, limit: int = 512):
+def _tokens_from(text: str, pos: int, limit: int = 1 << 16):
     """Significant tokens from *pos* on (whitespace and comments skipped)."""
     for _ in range(limit):
         m = _TOKEN.match(text, pos)
@@ -182,17 +182,26 @@ def _specifier(keyword: str, toks) -> tuple[re.Match | None, bool]:
 
 
 def _from_clause(first: re.Match, toks) -> re.Match | None:
-    """Follow `x, {a as b} from` / `* as ns from` up to the specifier string."""
+    """Follow `x, {a as b} from` / `* as ns from` up to the specifier string.
+
+    A clause has no length limit, but it ends where it cannot go on: after its `{...}`
+    only `from` may come, and `import`/`export` outside braces start the next statement
+    (so `export { a }` then `import c from` is two statements, and reading stays linear).
+    """
     depth = 0
     tok = first
+    closed = False  # a {...} list has ended: `from` must come next
     while tok is not None:
         text = tok.group()
+        if depth == 0 and (closed or text in ("import", "export")) and text != "from":
+            return None
         if text == "{":
             depth += 1
         elif text == "}":
             depth -= 1
             if depth < 0:
                 return None
+            closed = depth == 0
         elif depth == 0 and text == "from" and tok.lastgroup == "name":
             nxt = next(toks, None)
             if nxt is not None and nxt.lastgroup == "string":
