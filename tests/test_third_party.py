@@ -6,6 +6,7 @@ matches the files, and two builds are byte-identical."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -19,8 +20,11 @@ pytestmark = pytest.mark.slow
 NAMES = sorted(PACKAGES)
 
 
+RELEASE_INDEXES = ("manifest.json", "importmap.json")
+
+
 def _release_files(release: Release) -> set[str]:
-    return {p for p in tree_bytes(release.out) if p != "manifest.json" and not p.startswith("manifests/")}
+    return {p for p in tree_bytes(release.out) if p not in RELEASE_INDEXES and not p.startswith("manifests/")}
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -36,6 +40,10 @@ def test_manifest_matches_the_files(builds, name):
     assert release.integrity_problems() == []
     # Every file in the folder is one the manifest lists: nothing unfingerprinted.
     assert _release_files(release) == release.paths()
+    # The import map names every ES module, by logical name and by relative URL.
+    imports = json.loads((release.out / "importmap.json").read_text(encoding="utf-8"))["imports"]
+    modules = {n: e["path"] for n, e in release.assets.items() if e.get("module")}
+    assert imports == {k: "./" + p for n, p in modules.items() for k in (n, "./" + n)}
 
 
 @pytest.mark.parametrize("name", NAMES)
