@@ -43,12 +43,13 @@ class Package:
 PACKAGES = {p.name: p for p in [
     # Bootstrap's CSS has only data: URIs; its js/src is an ES module tree.
     Package("bootstrap", "bootstrap", ignore=("scss",), ref_kinds=frozenset({"module", "sourcemap"})),
+    # Without its 5,800 loose SVG icons and metadata (plain files; they would double the time).
     Package("fontawesome", "@fortawesome/fontawesome-free", ignore=("svgs", "svgs-full", "metadata"),
             ref_kinds=frozenset({"url"})),
     Package("jquery", "jquery", ref_kinds=frozenset({"module"})),
     Package("lodash", "lodash"),  # CommonJS files: minified, nothing to rewrite
     Package("lodash-es", "lodash-es", ref_kinds=frozenset({"module"})),
-    Package("three", "three", ignore=("examples",), ref_kinds=frozenset({"module"})),
+    Package("three", "three", ref_kinds=frozenset({"module"})),  # build/, src/ and examples/jsm
     Package("leaflet", "leaflet/dist", ref_kinds=frozenset({"url"})),
     Package("d3", "d3/dist"),  # d3.mjs re-exports bare specifiers only: left for an import map
     Package("chart.js", "chart.js", ref_kinds=frozenset({"module", "sourcemap"})),

@@ -62,7 +62,7 @@ MODULE_GRAPH = {
 import def, { named as renamed } from './lib/util.js';
 import * as ns from "./lib/ns.mjs";
 import './side effect.js';
-import data from './data/ünïcödé.json' with { type: 'json' };
+import data from './data/ünïcödé.js';
 export { helper } from './lib/helper.js';
 export * from './lib/star.mjs';
 // import nope from './missing.js'
@@ -80,7 +80,7 @@ console.log(JSON.stringify({ ...result, helper: helper(), star }));
     "src/app/lib/util.js": "export default 'default export';\nexport const named = 'named';\n",
     "src/app/lib/ns.mjs": "export const a = 1, b = 2;\nexport function c() { return 3; }\n",
     "src/app/side effect.js": "globalThis.sideEffect = 'ran';\n",
-    "src/app/data/ünïcödé.json": '{"ok": true}\n',
+    "src/app/data/ünïcödé.js": 'export default {"ok": true};\n',
     "src/app/lib/helper.js": "import { named } from './util.js';\nexport const helper = () => named + '!';\n",
     "src/app/lib/star.mjs": "export const star = `*${'*'}*`;\n",
     "src/app/lib/lazy.mjs": "export default await Promise.resolve('lazy');\n",
