@@ -118,6 +118,8 @@ def prepare_text(logical: str, kind: str, text: str, minify: bool, url_prefix: s
     if minify and not is_preminified(logical):
         try:
             body = css.minify(body) if kind == "css" else js.minify(body)
+        except js.Unminifiable as exc:
+            diagnostics.append(warning(f"not minified: {exc}", file=file))
         except Exception as exc:  # a minifier bug must not stop the build
             diagnostics.append(warning(f"not minified: the minifier failed ({exc})", file=file))
     alive = holders.found(body)
