@@ -61,6 +61,20 @@ def phase_windows(src: Path, out: Path, cache: Path) -> tuple[float, dict[str, t
     return wall, windows
 
 
+_STARTED: list[subprocess.Popen] = []
+
+
+@pytest.fixture(autouse=True)
+def no_leftover_processes():
+    """Kill what a test started and did not kill itself because an assertion failed first."""
+    yield
+    while _STARTED:
+        proc = _STARTED.pop()
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
 class Build:
     """A compile running in its own process group, announcing its phases on a pipe."""
 
@@ -72,6 +86,7 @@ class Build:
         self.proc = subprocess.Popen(args, env=child_env, pass_fds=(write_fd,),
                                      start_new_session=True, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
+        _STARTED.append(self.proc)
         os.close(write_fd)
         self.lines: list[str] = []
         self.buffer = b""
@@ -185,7 +200,8 @@ def test_sigkill_at_random_moments_leaves_the_old_or_the_new_release(tmp_path: P
             committed_version = version
 
     print(f"{KILLS} kills; phase at the kill: {dict(landed)}; outcome: {dict(outcomes)}")
-    assert all(landed[p] for p in PHASES), f"some phase was never interrupted: {dict(landed)}"
+    if KILLS >= 7 * len(PHASES):  # enough kills that every phase gets several aimed at it
+        assert all(landed[p] for p in PHASES), f"some phase was never interrupted: {dict(landed)}"
 
 
 WATCH_KILLS = int(os.environ.get("ASSETBUILD_WATCH_KILLS", "12"))
@@ -227,7 +243,8 @@ def test_sigkill_of_watch_during_a_rebuild_leaves_a_whole_release(tmp_path: Path
         written = (out / manifest["assets"]["version.txt"]["path"]).read_text()
         assert written in (str(previous), str(version))
     print(f"{WATCH_KILLS} watch kills; phase at the kill: {dict(landed)}")
-    assert len([p for p in PHASES[1:] if landed[p]]) >= 4, dict(landed)
+    if WATCH_KILLS >= 10:
+        assert len([p for p in PHASES[1:] if landed[p]]) >= 4, dict(landed)
 
 
 PUBLISH_KILLS = int(os.environ.get("ASSETBUILD_PUBLISH_KILLS", "8"))
@@ -285,6 +302,7 @@ def test_sigkill_of_publish_leaves_the_old_or_the_new_remote_release(tmp_path: P
             new = (out / "manifest.json").read_bytes()
             proc = subprocess.Popen(publish, env=publish_env, start_new_session=True,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            _STARTED.append(proc)
             try:
                 proc.wait(timeout=rng.uniform(0, duration))
                 outcomes["finished"] += 1
@@ -296,6 +314,7 @@ def test_sigkill_of_publish_leaves_the_old_or_the_new_remote_release(tmp_path: P
             outcomes["new release" if remote == new else "previous release"] += 1
             published = remote
         print(f"{PUBLISH_KILLS} publish kills: {dict(outcomes)}")
-        assert outcomes["previous release"] > 0
+        if PUBLISH_KILLS >= 5:  # some kills must have struck before the manifest went up
+            assert outcomes["previous release"] > 0
     finally:
         server.stop()
