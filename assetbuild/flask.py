@@ -14,6 +14,8 @@ Config keys (relative paths are relative to ``app.root_path``):
   ASSETBUILD_URL_PREFIX  URL of the release (else $ASSETBUILD_URL_PREFIX, else the static path)
   ASSETBUILD_SOURCES     source folders for ``flask assetbuild compile`` (default: static folder)
   ASSETBUILD_RELOAD      follow rebuilds of the release (else $ASSETBUILD_RELOAD, else app.debug)
+  ASSETBUILD_MISSING     "warn": an unknown asset name is logged, not raised (else
+                         $ASSETBUILD_MISSING, else "error"); honoured only when app.debug
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ from flask.cli import ScriptInfo
 
 from assetbuild.jinja import AssetExtension
 from assetbuild.manifest import MANIFEST_NAME
-from assetbuild.runtime import ENV_MANIFEST, ENV_RELOAD, ENV_URL_PREFIX, Assets, flag, setting
+from assetbuild.runtime import (ENV_MANIFEST, ENV_RELOAD, ENV_URL_PREFIX, Assets, flag,
+                                missing_mode, setting)
 
 IMMUTABLE_MAX_AGE = 31536000
 # Set by `flask assetbuild ...` while it loads the app: the release does not exist yet.
@@ -67,7 +70,8 @@ class AssetBuild:
         if _build_stage:
             return
         reload = flag(app.config.get("ASSETBUILD_RELOAD"), ENV_RELOAD, app.debug)
-        assets = release.assets = Assets.load(manifest, prefix, reload=reload)
+        missing = missing_mode(app.config.get("ASSETBUILD_MISSING"), debug=app.debug)
+        assets = release.assets = Assets.load(manifest, prefix, reload=reload, missing=missing)
         folder = release.folder = Path(assets.source).parent
         app.static_folder = str(folder)
         if "static" not in app.view_functions:
@@ -96,7 +100,7 @@ def _fingerprint(assets: Assets, endpoint: str, values: dict[str, Any]) -> None:
     if endpoint == "static" and "filename" in values:
         name = values["filename"]
         if not assets.is_fingerprinted(name):
-            values["filename"] = assets.entry(name).path
+            values["filename"] = assets.path(name)
 
 
 def _serve(assets: Assets, folder: Path, filename: str) -> Response:

@@ -31,6 +31,8 @@ from assetbuild.manifest import load as load_manifest
 ENV_MANIFEST = "ASSETBUILD_MANIFEST"
 ENV_URL_PREFIX = "ASSETBUILD_URL_PREFIX"
 ENV_RELOAD = "ASSETBUILD_RELOAD"
+ENV_MISSING = "ASSETBUILD_MISSING"
+MISSING_MODES = ("error", "warn")  # what an unknown logical name does
 DEFAULT_URL_PREFIX = "/static/"
 BUILD_HINT = "build it with 'assetbuild compile SOURCE... --out RELEASE_DIR'"
 RELOAD_INTERVAL = 0.5  # seconds between two looks at a reloading release's manifest.json
@@ -79,6 +81,22 @@ def flag(explicit: bool | str | None, env_name: str, default: bool,
     raise ValueError(f"{env_name} must be true or false, not {value!r}")
 
 
+def missing_mode(explicit: str | None, debug: bool | None = None,
+                 environ: Mapping[str, str] | None = None) -> str:
+    """What an unknown name does, "error" or "warn": *explicit*, else $ASSETBUILD_MISSING,
+    else "error". Frameworks pass their *debug* flag: "warn" then applies only in debug; in
+    production it is logged once, here, and unknown names stay errors."""
+    value = setting(explicit, ENV_MISSING, "error", environ) or "error"
+    mode = value.strip().lower()
+    if mode not in MISSING_MODES:
+        raise ValueError(f"{ENV_MISSING} must be 'error' or 'warn', not {value!r}")
+    if mode == "warn" and debug is False:
+        log.warning("%s = 'warn' is ignored outside debug mode: an unknown asset name stays "
+                    "an error", ENV_MISSING)
+        return "error"
+    return mode
+
+
 def normalize_prefix(prefix: str) -> str:
     """A URL prefix ending in '/': '/static' -> '/static/', a CDN origin stays absolute."""
     prefix = prefix.strip()
@@ -109,17 +127,27 @@ class Assets:
     """A loaded release: answers ``url()``, ``integrity()`` and tags from memory."""
 
     def __init__(self, manifest: Manifest, url_prefix: str = DEFAULT_URL_PREFIX,
-                 importmap: Mapping[str, Any] | None = None, source: str = MANIFEST_NAME):
+                 importmap: Mapping[str, Any] | None = None, source: str = MANIFEST_NAME,
+                 missing: str = "error"):
+        if missing not in MISSING_MODES:
+            raise ValueError(f"missing must be 'error' or 'warn', not {missing!r}")
         self.url_prefix = normalize_prefix(url_prefix)
         self.source = source
+        self.missing = missing
+        self._warned: set[str] = set()  # unknown names already logged ("warn" mode)
+        self._warned_lock = threading.Lock()
         # The release in use (ReloadingAssets turns this into a property that follows rebuilds).
         self._snapshot = self._snapshot_of(manifest, importmap)
 
     @classmethod
     def load(cls, manifest: str | os.PathLike[str] | None = None, url_prefix: str | None = None,
-             environ: Mapping[str, str] | None = None, reload: bool | None = None) -> Assets:
+             environ: Mapping[str, str] | None = None, reload: bool | None = None,
+             missing: str | None = None) -> Assets:
         """Read a release: *manifest* (a manifest.json or its folder) or $ASSETBUILD_MANIFEST;
         URLs start with *url_prefix*, else $ASSETBUILD_URL_PREFIX, else '/static/'.
+
+        *missing* (else $ASSETBUILD_MISSING, else "error"): an unknown name raises
+        AssetNotFound, or with "warn" logs it once and falls back to its unfingerprinted URL.
 
         With *reload* (else $ASSETBUILD_RELOAD; off by default), for development: lookups
         look at manifest.json at most every RELOAD_INTERVAL seconds and switch to a rebuilt
@@ -132,14 +160,15 @@ class Assets:
         if path.is_dir():
             path = path / MANIFEST_NAME
         reloading = flag(reload, ENV_RELOAD, False, environ)
+        mode = missing_mode(missing, environ=environ)
         signature = _signature(path) if reloading else None  # before reading: no change missed
         loaded = load_manifest(path)
         prefix = setting(url_prefix, ENV_URL_PREFIX, DEFAULT_URL_PREFIX, environ)
         importmap = _read_importmap(path.parent)
         try:
             if reloading:
-                return ReloadingAssets(loaded, prefix, importmap, str(path), signature)
-            return cls(loaded, prefix, importmap, source=str(path))
+                return ReloadingAssets(loaded, prefix, importmap, str(path), signature, mode)
+            return cls(loaded, prefix, importmap, source=str(path), missing=mode)
         except ValueError as exc:
             raise ManifestError(f"{path}: {exc}") from None
 
@@ -157,11 +186,22 @@ class Assets:
 
     def url(self, name: str) -> str:
         """The fingerprinted URL of logical *name* (``css/site.css``)."""
-        urls = self._snapshot.urls
+        snapshot = self._snapshot
         try:
-            return urls[name]
+            return snapshot.urls[name]
         except KeyError:
-            raise AssetNotFound(name, self.source, urls) from None
+            self._missing(snapshot, name)
+            return self.url_prefix + quote(name)
+
+    def path(self, name: str) -> str:
+        """The file of logical *name*, relative to the release folder (in "warn" mode, an
+        unknown *name* itself)."""
+        snapshot = self._snapshot
+        entry = snapshot.manifest.assets.get(name)
+        if entry is None:
+            self._missing(snapshot, name)
+            return name
+        return entry.path
 
     def entry(self, name: str) -> Entry:
         """The manifest entry of logical *name*."""
@@ -173,9 +213,25 @@ class Assets:
         except KeyError:
             raise AssetNotFound(name, self.source, snapshot.urls) from None
 
+    def _missing(self, snapshot: _Snapshot, name: str) -> None:
+        """Raise AssetNotFound for *name*; in "warn" mode log it instead, once per name."""
+        if self.missing == "error":
+            raise AssetNotFound(name, self.source, snapshot.urls)
+        with self._warned_lock:
+            if name in self._warned:
+                return
+            self._warned.add(name)
+        log.warning("%s", AssetNotFound(name, self.source, snapshot.urls))
+
     def integrity(self, name: str) -> str:
-        """The Subresource Integrity value of logical *name* (``sha384-...``)."""
-        return self.entry(name).integrity
+        """The Subresource Integrity value of logical *name* (``sha384-...``; in "warn"
+        mode "" for an unknown name)."""
+        snapshot = self._snapshot
+        entry = snapshot.manifest.assets.get(name)
+        if entry is None:
+            self._missing(snapshot, name)
+            return ""
+        return entry.integrity
 
     def is_fingerprinted(self, path: str) -> bool:
         """True when *path* (relative to the release folder) is a file of this release."""
@@ -198,15 +254,19 @@ class Assets:
 
         *kind* overrides the guess from the name; *attrs* add attributes (``defer=True``,
         ``nonce="..."``, ``data_x="y"`` becomes ``data-x="y"``; False or None leaves one out).
+        In "warn" mode an unknown name gets its unfingerprinted URL and no integrity.
         """
         snapshot = self._snapshot  # one release for the whole tag, even while reloading
-        entry = self._entry(snapshot, name)
+        entry = snapshot.manifest.assets.get(name)
+        if entry is None:
+            self._missing(snapshot, name)
         kind = kind or _guess_kind(name, entry)
         if kind not in TAG_KINDS:
             raise ValueError(f"no tag for asset {name!r}: kind {kind!r} is not one of "
                              f"{', '.join(TAG_KINDS)}; use its URL instead")
-        common = {"integrity": entry.integrity, "crossorigin": "anonymous", **attrs}
-        url = snapshot.urls[name]
+        integrity = entry.integrity if entry is not None else None
+        common = {"integrity": integrity, "crossorigin": "anonymous", **attrs}
+        url = snapshot.urls.get(name) or self.url_prefix + quote(name)
         if kind == "stylesheet":
             return Markup(f"<link{_attrs({'rel': 'stylesheet', 'href': url, **common})}>")
         if kind == "modulepreload":
@@ -245,9 +305,9 @@ class ReloadingAssets(Assets):
     manifest that does not load is logged once and the previous release is kept."""
 
     def __init__(self, manifest: Manifest, url_prefix: str, importmap: Mapping[str, Any] | None,
-                 source: str, signature: tuple[int, int, int] | None):
+                 source: str, signature: tuple[int, int, int] | None, missing: str = "error"):
         """*signature*: the (mtime_ns, size, inode) of manifest.json *source* before reading."""
-        super().__init__(manifest, url_prefix, importmap, source)
+        super().__init__(manifest, url_prefix, importmap, source, missing)
         self._path = Path(source)
         self._signature = signature
         self._due = time.monotonic() + RELOAD_INTERVAL
@@ -283,12 +343,13 @@ class ReloadingAssets(Assets):
             self._lock.release()
 
 
-def _guess_kind(name: str, entry: Entry) -> str:
+def _guess_kind(name: str, entry: Entry | None) -> str:
     suffix = name.rsplit(".", 1)[-1].lower() if "." in name.rsplit("/", 1)[-1] else ""
     if suffix == "css":
         return "stylesheet"
     if suffix in ("js", "mjs"):
-        return "module" if entry.extra.get("module") is True or suffix == "mjs" else "script"
+        module = entry is not None and entry.extra.get("module") is True
+        return "module" if module or suffix == "mjs" else "script"
     raise ValueError(f"no tag for asset {name!r}: only .css and .js assets have one; "
                      "use its URL instead")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import logging
 import os
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from assetbuild.runtime import AssetNotFound
 def clean_env(monkeypatch):
     monkeypatch.delenv("ASSETBUILD_MANIFEST", raising=False)
     monkeypatch.delenv("ASSETBUILD_URL_PREFIX", raising=False)
+    monkeypatch.delenv("ASSETBUILD_MISSING", raising=False)
     runtime.set_default(None)
     yield
     runtime.set_default(None)
@@ -132,6 +134,45 @@ def test_rendering_and_url_for_touch_no_file(release: Path) -> None:
         with no_file_access():
             html = template.render()
     assert "integrity=" in html and paths(release)["img/logo.png"] in html
+
+
+MISSING = ("{{ asset_tag('css/sight.css') }}|{{ asset_url('css/sight.css') }}|"
+           "{{ asset_integrity('css/sight.css') }}|{{ url_for('static', filename='css/sight.css') }}")
+
+
+def render_missing(app: Flask) -> str:
+    with app.test_request_context():
+        return render_template_string(MISSING)
+
+
+def test_unknown_name_is_an_error_by_default_even_in_debug(release: Path) -> None:
+    app = make_app(release, DEBUG=True)
+    with pytest.raises(AssetNotFound, match="'css/sight.css' is not in .*did you mean 'css/site.css'"):
+        render_missing(app)
+
+
+def test_unknown_name_warns_in_debug_when_configured(release: Path, caplog) -> None:
+    app = make_app(release, DEBUG=True, ASSETBUILD_MISSING="warn")
+    with caplog.at_level(logging.WARNING, logger="assetbuild.runtime"):
+        first, second = render_missing(app), render_missing(app)
+    assert first == second == ('<link rel="stylesheet" href="/static/css/sight.css" '
+                               'crossorigin="anonymous">|/static/css/sight.css||/static/css/sight.css')
+    assert [r.getMessage() for r in caplog.records] == [
+        f"asset 'css/sight.css' is not in {release / 'manifest.json'}; did you mean 'css/site.css'?"]
+    html = app.test_client().get("/").get_data(as_text=True)  # known names stay fingerprinted
+    assert f'href="/static/{paths(release)["css/site.css"]}" integrity="sha384-' in html
+
+
+def test_warn_setting_is_ignored_in_production(release: Path, caplog, monkeypatch) -> None:
+    monkeypatch.setenv("ASSETBUILD_MISSING", "warn")  # the environment cannot turn it on either
+    with caplog.at_level(logging.WARNING, logger="assetbuild.runtime"):
+        app = make_app(release, ASSETBUILD_MISSING="warn")
+    assert not app.debug
+    assert [r.getMessage() for r in caplog.records] == [
+        "ASSETBUILD_MISSING = 'warn' is ignored outside debug mode: an unknown asset name "
+        "stays an error"]
+    with pytest.raises(AssetNotFound, match="'css/sight.css' is not in"):
+        render_missing(app)
 
 
 APP = """\

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,18 @@ def test_rendering_touches_no_file(tmp_path: Path) -> None:
     template = env.from_string(TEMPLATE)
     with no_file_access():
         assert "integrity=" in template.render()
+
+
+def test_warn_mode_renders_the_unfingerprinted_url_and_logs_once(tmp_path: Path, caplog) -> None:
+    write_release(tmp_path)
+    env = Environment(autoescape=True)
+    env.assetbuild = Assets.load(tmp_path, environ={}, missing="warn")
+    env.add_extension("assetbuild.jinja.AssetExtension")
+    template = env.from_string(
+        "{{ asset_tag('js/ap.js', defer=True) }}|{{ asset_url('js/ap.js') }}|{{ asset_integrity('js/ap.js') }}")
+    with caplog.at_level(logging.WARNING, logger="assetbuild.runtime"):
+        assert template.render() == template.render() == (
+            '<script src="/static/js/ap.js" crossorigin="anonymous" defer></script>|/static/js/ap.js|')
+    assert [r.getMessage() for r in caplog.records] == [
+        f"asset 'js/ap.js' is not in {tmp_path / 'manifest.json'}; did you mean 'js/app.js'?"]
+

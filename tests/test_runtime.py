@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import subprocess
@@ -207,3 +208,41 @@ def test_run_time_imports_no_compiler_module(release: Path) -> None:
                           timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+def test_warn_mode_logs_an_unknown_name_once_and_falls_back(release: Path, caplog) -> None:
+    assets = Assets.load(release, environ=NO_ENV, missing="warn")
+    with caplog.at_level(logging.WARNING, logger="assetbuild.runtime"):
+        assert assets.url("css/sight.css") == "/static/css/sight.css"
+        assert assets.url("css/sight.css") == "/static/css/sight.css"
+        assert assets.integrity("css/sight.css") == ""
+        assert assets.tag("css/sight.css") == (
+            '<link rel="stylesheet" href="/static/css/sight.css" crossorigin="anonymous">')
+        assert assets.url("img/my logo.png") == "/static/img/my%20logo.png"
+        assert assets.path("img/my logo.png") == "img/my logo.png"
+    assert [r.getMessage() for r in caplog.records] == [
+        f"asset 'css/sight.css' is not in {release / 'manifest.json'}; did you mean 'css/site.css'?",
+        f"asset 'img/my logo.png' is not in {release / 'manifest.json'}; did you mean 'img/logo.png'?"]
+    assert assets.url("css/site.css") == "/static/" + paths(release)["css/site.css"]
+    with pytest.raises(AssetNotFound):  # entry() has no fallback: there is no entry to give
+        assets.entry("css/sight.css")
+
+
+def test_missing_mode_from_argument_environment_or_default(release: Path) -> None:
+    assert Assets.load(release, environ=NO_ENV).missing == "error"
+    assert Assets.load(release, environ={"ASSETBUILD_MISSING": "warn"}).missing == "warn"
+    assert Assets.load(release, environ={"ASSETBUILD_MISSING": "warn"}, missing="error").missing == "error"
+    with pytest.raises(AssetNotFound):
+        Assets.load(release, environ={"ASSETBUILD_MISSING": "error"}).tag("js/nope.js")
+    with pytest.raises(ValueError, match="ASSETBUILD_MISSING must be 'error' or 'warn', not 'loud'"):
+        Assets.load(release, environ={"ASSETBUILD_MISSING": "loud"})
+
+
+def test_warn_mode_outside_debug_stays_an_error_and_says_so(caplog) -> None:
+    with caplog.at_level(logging.WARNING, logger="assetbuild.runtime"):
+        assert runtime.missing_mode("warn", debug=False, environ=NO_ENV) == "error"
+        assert runtime.missing_mode("warn", debug=True, environ=NO_ENV) == "warn"
+        assert runtime.missing_mode(None, debug=True, environ=NO_ENV) == "error"
+    assert [r.getMessage() for r in caplog.records] == [
+        "ASSETBUILD_MISSING = 'warn' is ignored outside debug mode: an unknown asset name "
+        "stays an error"]

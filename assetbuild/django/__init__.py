@@ -6,8 +6,10 @@ and ``manage.py assetbuild``, the build-stage replacement for ``collectstatic``.
 
 Settings: ``ASSETBUILD_MANIFEST`` (default ``STATIC_ROOT/manifest.json``, or
 $ASSETBUILD_MANIFEST), ``ASSETBUILD_URL_PREFIX`` (default $ASSETBUILD_URL_PREFIX, then
-``STATIC_URL``) and ``ASSETBUILD_RELOAD`` (default $ASSETBUILD_RELOAD, then ``DEBUG``). The
-release is loaded once, in ``AppConfig.ready()``; with reload on, lookups follow rebuilds.
+``STATIC_URL``), ``ASSETBUILD_RELOAD`` (default $ASSETBUILD_RELOAD, then ``DEBUG``) and
+``ASSETBUILD_MISSING`` ("warn" logs an unknown asset name instead of raising; honoured only
+with ``DEBUG``). The release is loaded once, in ``AppConfig.ready()``; with reload on,
+lookups follow rebuilds.
 """
 
 from __future__ import annotations

@@ -11,7 +11,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 from assetbuild import runtime
 from assetbuild.manifest import MANIFEST_NAME, ManifestError
-from assetbuild.runtime import ENV_MANIFEST, ENV_RELOAD, ENV_URL_PREFIX, Assets, flag, setting
+from assetbuild.runtime import (ENV_MANIFEST, ENV_RELOAD, ENV_URL_PREFIX, Assets, flag,
+                                missing_mode, setting)
 
 
 class AssetBuildConfig(AppConfig):
@@ -28,7 +29,7 @@ class AssetBuildConfig(AppConfig):
 
         try:
             self.assets = Assets.load(manifest_setting(), url_prefix_setting(),
-                                      reload=reload_setting())
+                                      reload=reload_setting(), missing=missing_setting())
         except (ManifestError, ValueError) as exc:
             self.error = str(exc)
             # manage.py commands start without a release (the build stage makes it) and
@@ -57,6 +58,11 @@ def url_prefix_setting() -> str:
 def reload_setting() -> bool:
     """ASSETBUILD_RELOAD, else $ASSETBUILD_RELOAD, else DEBUG: follow rebuilds of the release."""
     return flag(getattr(settings, "ASSETBUILD_RELOAD", None), ENV_RELOAD, settings.DEBUG)
+
+
+def missing_setting() -> str:
+    """ASSETBUILD_MISSING, else $ASSETBUILD_MISSING, else "error"; "warn" only with DEBUG."""
+    return missing_mode(getattr(settings, "ASSETBUILD_MISSING", None), debug=settings.DEBUG)
 
 
 def loaded_assets() -> Assets:
