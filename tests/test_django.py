@@ -120,6 +120,73 @@ def test_unknown_name_in_static_tag_names_it(project: Path) -> None:
     assert "did you mean 'js/app.js'" in proc.stderr
 
 
+MISSING = """\
+import django
+django.setup()
+from django.template import engines
+dtl = engines["django"].from_string(
+    "{% load static assetbuild %}{% static 'js/ap.js' %}|{% asset_tag 'js/ap.js' %}|"
+    "{% asset_integrity 'js/ap.js' %}")
+jinja = engines["jinja2"].from_string("{{ asset_url('js/ap.js') }}")
+print(dtl.render({}))
+print(dtl.render({}))
+print(jinja.render({}))
+"""
+
+
+def set_missing(project: Path, debug: bool | None, mode: str | None) -> None:
+    with open(project / "settings.py", "a", encoding="utf-8") as fh:
+        if debug is not None:
+            fh.write(f"DEBUG = {debug}\n")
+        if mode is not None:
+            fh.write(f"ASSETBUILD_MISSING = {mode!r}\n")
+
+
+def test_unknown_name_is_an_error_in_debug_by_default(project: Path) -> None:
+    write_release(project / "release")
+    set_missing(project, debug=True, mode=None)
+    proc = run(project, code=MISSING)
+    assert proc.returncode != 0
+    assert "AssetNotFound: asset 'js/ap.js' is not in" in proc.stderr
+
+
+def test_unknown_name_warns_once_in_debug_when_configured(project: Path) -> None:
+    write_release(project / "release")
+    set_missing(project, debug=True, mode="warn")
+    proc = run(project, code=MISSING)
+    assert proc.returncode == 0, proc.stderr
+    tag = '<script src="/static/js/ap.js" crossorigin="anonymous"></script>'
+    assert proc.stdout.splitlines() == [f"/static/js/ap.js|{tag}|", f"/static/js/ap.js|{tag}|",
+                                        "/static/js/ap.js"]
+    manifest = project / "release" / "manifest.json"
+    assert proc.stderr.splitlines() == [
+        f"asset 'js/ap.js' is not in {manifest}; did you mean 'js/app.js'?"]
+
+
+def test_warn_setting_is_ignored_in_production(project: Path) -> None:
+    write_release(project / "release")
+    set_missing(project, debug=False, mode="warn")
+    proc = run(project, code=MISSING, ASSETBUILD_MISSING="warn")
+    assert proc.returncode != 0
+    lines = proc.stderr.splitlines()
+    assert lines[0] == ("ASSETBUILD_MISSING = 'warn' is ignored outside debug mode: an unknown "
+                        "asset name stays an error")
+    assert lines[-1].startswith("assetbuild.runtime.AssetNotFound: asset 'js/ap.js' is not in")
+
+
+def test_a_bad_missing_setting_stops_start_up(project: Path) -> None:
+    write_release(project / "release")
+    set_missing(project, debug=True, mode="loud")
+    proc = run(project, code="""\
+        from django.core.wsgi import get_wsgi_application
+        get_wsgi_application()
+    """)
+    assert proc.returncode != 0
+    assert proc.stderr.strip().splitlines()[-1].startswith(
+        "django.core.exceptions.ImproperlyConfigured: assetbuild: ASSETBUILD_MISSING must be "
+        "'error' or 'warn', not 'loud'")
+
+
 @pytest.mark.parametrize("damage", ["missing", "corrupt"])
 def test_wsgi_start_up_fails_without_a_good_manifest(project: Path, damage: str) -> None:
     if damage == "corrupt":
