@@ -89,6 +89,24 @@ def test_a_broken_manifest_keeps_the_last_release_and_warns_once(built, caplog) 
     assert assets.url("css/site.css") == "/static/" + fixed["css/site.css"]["path"] != good
 
 
+def test_warn_mode_falls_back_until_a_rebuild_adds_the_name(built, caplog) -> None:
+    src, out = built
+    assets = Assets.load(out, environ={}, reload=True, missing="warn")
+    assert isinstance(assets, ReloadingAssets)
+    with caplog.at_level(logging.WARNING, logger="assetbuild.runtime"):
+        assert assets.url("css/new.css") == "/static/css/new.css"
+        assert assets.tag("css/new.css") == (
+            '<link rel="stylesheet" href="/static/css/new.css" crossorigin="anonymous">')
+    assert [r.getMessage() for r in caplog.records] == [
+        f"asset 'css/new.css' is not in {out / 'manifest.json'}; did you mean 'css/site.css'?"]
+
+    (src / "css/new.css").write_text("p { color: blue }\n")
+    new = compile_release(src, out)["css/new.css"]
+    wait_for_next_look()
+    assert assets.url("css/new.css") == "/static/" + new["path"]
+    assert f'integrity="{new["integrity"]}"' in assets.tag("css/new.css")
+
+
 def test_threads_see_one_whole_release_per_lookup(built) -> None:
     src, out = built
     assets = Assets.load(out, environ={}, reload=True)
