@@ -246,3 +246,15 @@ def test_warn_mode_outside_debug_stays_an_error_and_says_so(caplog) -> None:
     assert [r.getMessage() for r in caplog.records] == [
         "ASSETBUILD_MISSING = 'warn' is ignored outside debug mode: an unknown asset name "
         "stays an error"]
+
+
+@pytest.mark.parametrize("name", ['x"><script>alert(1)</script>.js', "a?x=1#y.js", "//evil.example/a.js",
+                                  "../../../etc/passwd.js", "a b\n.js"])
+def test_warn_mode_fallback_urls_stay_under_the_prefix(release: Path, name: str) -> None:
+    assets = Assets.load(release, url_prefix="https://cdn.example.com/s/", environ=NO_ENV,
+                         missing="warn")
+    url = assets.url(name)
+    assert url.startswith("https://cdn.example.com/s/")
+    assert not any(ch in url[len("https://cdn.example.com/s/"):] for ch in "\"'<>?# \n:")
+    tag = assets.tag(name)
+    assert tag == f'<script src="{url}" crossorigin="anonymous"></script>'
