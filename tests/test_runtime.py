@@ -250,7 +250,7 @@ def test_warn_mode_outside_debug_stays_an_error_and_says_so(caplog) -> None:
 
 @pytest.mark.parametrize("name", ['x"><script>alert(1)</script>.js', "a?x=1#y.js", "//evil.example/a.js",
                                   "../../../etc/passwd.js", "a b\n.js"])
-def test_warn_mode_fallback_urls_stay_under_the_prefix(release: Path, name: str) -> None:
+def test_warn_mode_fallback_urls_keep_the_origin_and_the_attribute(release: Path, name: str) -> None:
     assets = Assets.load(release, url_prefix="https://cdn.example.com/s/", environ=NO_ENV,
                          missing="warn")
     url = assets.url(name)
