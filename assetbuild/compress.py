@@ -26,7 +26,7 @@ def brotli_available() -> bool:
     return True
 
 
-def gzip_bytes(data: bytes, level: int = 9) -> bytes:
+def gzip_bytes(data: bytes, level: int = 6) -> bytes:
     """Deterministic gzip: no file name, mtime 0."""
     return gzip.compress(data, compresslevel=level, mtime=0)
 
