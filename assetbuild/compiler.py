@@ -9,12 +9,12 @@ from __future__ import annotations
 import os
 import time
 from contextlib import contextmanager
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from assetbuild import __version__, bundle, graph, importmap, sources
+from assetbuild import __version__, bundle, fingerprint, graph, importmap, sources
 from assetbuild.compress import brotli_available
 from assetbuild.config import Config
 from assetbuild.diagnostics import BuildError, Diagnostic, UsageError, error, warning
@@ -115,20 +115,23 @@ def compile_release(config: Config, on_warning: Callable[[Diagnostic], None] = l
         raise BuildError(error(f"cannot create the output folder: {exc.strerror}",
                                file=str(out_dir))) from None
 
-    with _phase(timings, "transform"):
-        outcomes: dict[str, Outcome] = {}
-        for outcome in _run_workers(found, parts, opts, config.jobs):
-            for diag in outcome.diagnostics:
-                warn(diag)
-            outcomes[outcome.logical] = outcome
+    batches = list(_batches(found, parts))
+    with _pool(config.jobs, len(batches)) as pool:
+        with _phase(timings, "transform"):
+            outcomes: dict[str, Outcome] = {}
+            for outcome in _run_workers(pool, batches, opts):
+                for diag in outcome.diagnostics:
+                    warn(diag)
+                outcomes[outcome.logical] = outcome
 
-    with _phase(timings, "order"):
-        linker = _Linker(found, outcomes, bundles, config, warn)
-        ordered = linker.order()
+        with _phase(timings, "order"):
+            linker = _Linker(found, outcomes, bundles, config, warn, pool)
+            ordered = linker.order()
 
-    with _phase(timings, "rewrite"):
-        for name in ordered:
-            linker.finalize(name, opts)
+        with _phase(timings, "rewrite"):
+            for name in ordered:
+                linker.finalize(name, opts)
+            linker.wait()
 
     with _phase(timings, "commit"):
         entries = {}
@@ -163,17 +166,25 @@ def _batches(found: dict[str, sources.Source], parts: set[str]) -> Iterator[list
         yield batch
 
 
-def _run_workers(found: dict[str, sources.Source], parts: set[str], opts: Options,
-                 jobs: int) -> Iterator[Outcome]:
-    batches = list(_batches(found, parts))
-    workers = jobs or os.cpu_count() or 1
-    if workers <= 1 or len(batches) <= 1:
+@contextmanager
+def _pool(jobs: int, batches: int) -> Iterator[ProcessPoolExecutor | None]:
+    """Worker processes for the build (None: work in this process)."""
+    workers = min(jobs or os.cpu_count() or 1, batches)
+    if workers <= 1:
+        yield None
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield pool
+
+
+def _run_workers(pool: ProcessPoolExecutor | None, batches: list[list[tuple[str, str, bool]]],
+                 opts: Options) -> Iterator[Outcome]:
+    if pool is None:
         for batch in batches:
             yield from process_batch(batch, opts)
         return
-    with ProcessPoolExecutor(max_workers=min(workers, len(batches))) as pool:
-        for outcomes in pool.map(process_batch, batches, [opts] * len(batches)):
-            yield from outcomes
+    for outcomes in pool.map(process_batch, batches, [opts] * len(batches)):
+        yield from outcomes
 
 
 class _Linker:
@@ -181,8 +192,10 @@ class _Linker:
 
     def __init__(self, found: dict[str, sources.Source], outcomes: dict[str, Outcome],
                  bundles: list[bundle.Bundle], config: Config,
-                 warn: Callable[[Diagnostic], None]):
+                 warn: Callable[[Diagnostic], None], pool: ProcessPoolExecutor | None = None):
         self.found, self.config, self.warn = found, config, warn
+        self.pool = pool
+        self.pending: dict[str, Future[Written]] = {}
         self.texts: dict[str, Text] = {n: o.text for n, o in outcomes.items() if o.text}
         self.written: dict[str, Written] = {n: o.written for n, o in outcomes.items() if o.written}
         self.bundles = {b.name: b for b in bundles}
@@ -268,11 +281,26 @@ class _Linker:
                         hint="load it with <script type=module> and let the browser import it"))
                 pieces.append(self._rewritten(text, name))
             data = bundle.join(b.kind, pieces).encode("utf-8")
-            self.written[name] = finish(name, data, opts, size_in=0)
+            self._finish(name, data, opts, False, 0)
             return
         text = self.texts.get(name)
         if text is None:
             return
         data = self._rewritten(text, name).encode("utf-8")
-        self.written[name] = finish(name, data, opts, text.is_module,
-                                    size_in=self.found[name].size)
+        self._finish(name, data, opts, text.is_module, self.found[name].size)
+
+    def _finish(self, name: str, data: bytes, opts: Options, is_module: bool, size_in: int) -> None:
+        """Fingerprint *data* here (dependents need its name now); compress and write it in
+        a worker when there are workers."""
+        if self.pool is None:
+            self.written[name] = finish(name, data, opts, is_module, size_in)
+            return
+        path = fingerprint.digested_name(name, fingerprint.digest(data), opts.hash_length)
+        self.written[name] = Written(name, path, len(data), "", {}, size_in, 0, is_module)
+        self.pending[name] = self.pool.submit(finish, name, data, opts, is_module, size_in)
+
+    def wait(self) -> None:
+        """Collect what the workers wrote for assets finalized in this process."""
+        for name, future in self.pending.items():
+            self.written[name] = future.result()
+        self.pending.clear()
