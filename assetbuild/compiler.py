@@ -6,6 +6,8 @@ order by dependency -> rewrite, fingerprint and write in that order -> commit ma
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import time
 from contextlib import contextmanager
@@ -14,15 +16,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
+import blake3
+
 from assetbuild import __version__, bundle, fingerprint, graph, importmap, sources
+from assetbuild.cache import Cache
 from assetbuild.compress import brotli_available
 from assetbuild.config import Config
 from assetbuild.diagnostics import BuildError, Diagnostic, UsageError, error, warning
 from assetbuild.importmap import IMPORTMAP_NAME
-from assetbuild.manifest import Entry, Manifest, compute_build_id
-from assetbuild.output import commit_manifest, write_atomic
+from assetbuild.manifest import MANIFEST_NAME, Entry, Manifest, ManifestError, compute_build_id
+from assetbuild.manifest import parse as parse_manifest
+from assetbuild.output import HISTORY_DIR, commit_manifest, write_atomic
 from assetbuild.refs import Placeholders, Ref, new_url, resolve, resolve_absolute_url
-from assetbuild.transform import Options, Outcome, Text, Written, finish, process_batch
+from assetbuild.transform import (TRANSFORM_VERSION, Options, Outcome, Text, Written, finish,
+                                  process_batch)
 
 BATCH_BYTES = 4 << 20
 BATCH_FILES = 64
@@ -108,6 +115,19 @@ def compile_release(config: Config, on_warning: Callable[[Diagnostic], None] = l
         if problems:
             raise BuildError(problems)
         parts = {p for b in bundles for p in b.parts}
+    scan_warnings = len(warnings)
+
+    record_key = None
+    if config.cache_dir:
+        with _phase(timings, "check"):
+            record_key = _inputs_key(found, config, opts)
+            reused = _reuse(out_dir, Cache(config.cache_dir), record_key)
+        if reused is not None:
+            manifest, record = reused
+            for diag in record["warnings"]:
+                warn(Diagnostic(*diag))
+            return Result(out_dir, manifest, False, files_in=len(found),
+                          bytes_in=record["bytes_in"], warnings=warnings, timings=timings)
 
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -144,12 +164,61 @@ def compile_release(config: Config, on_warning: Callable[[Diagnostic], None] = l
         map_path, map_data = out_dir / IMPORTMAP_NAME, importmap.dumps(entries).encode("utf-8")
         if not map_path.is_file() or map_path.read_bytes() != map_data:
             write_atomic(map_path, map_data)
-        changed = commit_manifest(out_dir, manifest.dumps(), manifest.build_id)
+        text = manifest.dumps()
+        changed = commit_manifest(out_dir, text, manifest.build_id)
 
-    return Result(out_dir, manifest, changed,
-                  files_in=len(found), bytes_in=sum(o.size_in for o in outcomes.values()),
+    bytes_in = sum(o.size_in for o in outcomes.values())
+    if record_key:
+        Cache(config.cache_dir).put_json(f"build-{record_key}", {
+            "manifest": hashlib.sha256(text.encode("utf-8")).hexdigest(), "bytes_in": bytes_in,
+            "warnings": [[d.level, d.message, d.file, d.line, d.hint]
+                         for d in warnings[scan_warnings:]]})
+    return Result(out_dir, manifest, changed, files_in=len(found), bytes_in=bytes_in,
                   bytes_out=sum(w.bytes_out for w in linker.written.values()),
                   warnings=warnings, timings=timings)
+
+
+def _inputs_key(found: dict[str, sources.Source], config: Config, opts: Options) -> str | None:
+    """A digest of everything a build reads: settings, tool version, every source's name,
+    place and bytes. None when a source cannot be read (the full build reports it)."""
+    hasher = blake3.blake3(json.dumps([
+        __version__, TRANSFORM_VERSION, str(opts.out_dir), opts.minify, opts.gzip, opts.brotli,
+        opts.hash_length, opts.url_prefix, config.strict, sorted(config.bundles.items()),
+        [str(root) for root in config.sources]]).encode("utf-8"))
+    try:
+        for name, src in found.items():
+            hasher.update(f"\0{name}\0{src.path}\0".encode("utf-8", "surrogateescape"))
+            hasher.update(fingerprint.file_digest(src.path))
+    except (OSError, ValueError):
+        return None
+    return hasher.hexdigest()
+
+
+def _reuse(out_dir: Path, cache: Cache, key: str | None) -> tuple[Manifest, dict] | None:
+    """The release in *out_dir* when the cache says a build from exactly these inputs wrote
+    it and every file it lists is still in place; None otherwise."""
+    record = cache.get_json(f"build-{key}") if key else None
+    try:
+        data = (out_dir / MANIFEST_NAME).read_bytes()
+        if record is None or hashlib.sha256(data).hexdigest() != record["manifest"]:
+            return None
+        if not (isinstance(record["bytes_in"], int) and all(
+                isinstance(d, list) and len(d) == 5 for d in record["warnings"])):
+            return None
+        manifest = parse_manifest(data, str(out_dir / MANIFEST_NAME))
+        if not (out_dir / HISTORY_DIR / f"{manifest.build_id}.json").is_file():
+            return None
+        if (out_dir / IMPORTMAP_NAME).read_bytes() != importmap.dumps(manifest.assets).encode("utf-8"):
+            return None
+        base = os.path.join(out_dir, "")
+        for entry in manifest.assets.values():
+            if os.stat(base + entry.path).st_size != entry.size:
+                return None
+            for rel in entry.encodings.values():
+                os.stat(base + rel)
+    except (OSError, KeyError, TypeError, ManifestError):
+        return None
+    return manifest, record
 
 
 def _batches(found: dict[str, sources.Source], parts: set[str]) -> Iterator[list[tuple[str, str, bool]]]:
