@@ -105,23 +105,23 @@ def build_quick(base: Path, scale: int) -> Corpus:
 def _copy_synthetic(copy: Path) -> None:
     rng = random.Random(7)
     words = ["color", "margin", "padding", "border", "display", "flex", "grid", "none"]
-    for pkg in range(6):
+    for pkg in range(3):
         top = copy / f"pkg{pkg}"
         (top / "img").mkdir(parents=True)
         (top / "css").mkdir()
         (top / "js").mkdir()
-        for i in range(30):
+        for i in range(20):
             body = "".join(f'<path d="M{rng.randint(0, 512)} {rng.randint(0, 512)}h{i}v{pkg}z"/>'
                            for _ in range(rng.randint(5, 60)))
             (top / "img" / f"icon{i}.svg").write_text(
                 f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 512 512">{body}</svg>\n')
         (top / "img" / "photo.png").write_bytes(rng.randbytes(20_000))
         rules = "\n".join(f".c{i} {{ {rng.choice(words)}: {i}px; background: url(../img/icon{i}.svg) }}"
-                          for i in range(30))
+                          for i in range(20))
         (top / "css" / "base.css").write_text(f"/* base */\n{rules}\n")
         (top / "css" / "main.css").write_text(
             f'@import url("base.css");\n.hero {{ background: url(../img/photo.png) }}\n{rules}\n')
-        for i in range(10):
+        for i in range(5):
             code = "\n".join(f"function f{j}(a, b) {{\n  // add\n  return a + b * {j};\n}}"
                              for j in range(rng.randint(20, 200)))
             (top / "js" / f"mod{i}.js").write_text(f"{code}\n//# sourceMappingURL=mod{i}.js.map\n")

@@ -22,6 +22,7 @@ SAMPLE_SECONDS = 0.02
 @dataclass
 class Run:
     seconds: float
+    cpu_seconds: float  # user + system time of the command and its waited-for descendants
     returncode: int
     tree_rss: int  # bytes
     tree_pss: int
@@ -43,7 +44,7 @@ def run(cmd: list[str], env: dict[str, str] | None = None, cwd: str | None = Non
         sampler.stop()
         out.seek(0)
         text = out.read().decode("utf-8", "replace")
-    return Run(seconds, proc.returncode, sampler.peak_rss, sampler.peak_pss,
+    return Run(seconds, usage.ru_utime + usage.ru_stime, proc.returncode, sampler.peak_rss, sampler.peak_pss,
                usage.ru_maxrss * 1024, text)
 
 

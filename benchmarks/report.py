@@ -142,18 +142,18 @@ def _scale_section(scale, d) -> list[str]:
     django = m.get("django", {}).get("median")
     wn = m.get("whitenoise", {}).get("median")
     lines = ["", f"## Scale {scale}: {c['files']:,} files, {c['bytes'] / MB:.1f} MB", "",
-             "| measure | median s | runs (s) | × Django manifest | × WhiteNoise | "
+             "| measure | median s | runs (s) | × Django manifest | × WhiteNoise | CPU s | "
              "tree peak RSS MB | tree peak PSS MB | largest process MB |",
-             "|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|"]
     for key, r in m.items():
         if r["error"]:
-            lines.append(f"| {r['label']} | failed: {r['error']} | | | | | | |")
+            lines.append(f"| {r['label']} | failed: {r['error']} | | | | | | | |")
             continue
         med = r["median"]
         runs = ", ".join(f"{s:.2f}" for s in r["seconds"])
         rd = f"{med / django:.3f}" if django else ""
         rw = f"{med / wn:.3f}" if wn else ""
-        lines.append(f"| {r['label']} | {med:.2f} | {runs} | {rd} | {rw} | "
+        lines.append(f"| {r['label']} | {med:.2f} | {runs} | {rd} | {rw} | {r['cpu_median']:.2f} | "
                      f"{r['tree_rss'] / MB:.0f} | {r['tree_pss'] / MB:.0f} | "
                      f"{r['max_rss'] / MB:.0f} |")
     size_rows = [(r["label"], r["facts"]["sizes"]) for r in m.values()
@@ -168,6 +168,15 @@ def _scale_section(scale, d) -> list[str]:
             lines.append(f"| {label} | {s['assets']:,} | {s['raw'] / MB:.1f} | {s['gzip_files']:,} "
                          f"| {s['gzip'] / MB:.1f} | {s['br_files']:,} | {s['br'] / MB:.1f} | "
                          f"{s['served_gzip'] / MB:.1f} | {s['served_br'] / MB:.1f} |")
+    phases = [(r["label"], r["facts"]["summary"]["timings"]) for k, r in m.items()
+              if k in AB_KEYS and not r["error"] and r["facts"].get("summary")]
+    if phases:
+        names = sorted({p for _, t in phases for p in t})
+        lines += ["", "assetbuild phases in the last run of each (seconds, from `--json`):", "",
+                  "| build | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+        for label, t in phases:
+            lines.append(f"| {label} | " + " | ".join(
+                f"{t[p]:.2f}" if p in t else "" for p in names) + " |")
     changed = m.get("ab_changed", {}).get("facts", {})
     if changed.get("assets_with_new_fingerprint") is not None:
         lines += ["", f"One-file-changed rebuild: edited `{changed['changed_file']}` (copy 1); "
@@ -193,11 +202,14 @@ def _machine_section(machine, data) -> list[str]:
         "changelog, *.md and TypeScript files, plus `django/contrib/admin/static/admin`; "
         "scale N is N copies under `copy1/` ... `copyN/`.",
         f"- Each measure runs as a subprocess {args['repeat']} time(s), round-robin across "
-        f"measures; WhiteNoise {args['whitenoise_repeat']} time(s) at scales "
-        f"{args['whitenoise_scales']} (brotli at top quality is slow); medians are reported.",
+        f"measures; the brotli builds (WhiteNoise, assetbuild --brotli) {args['slow_repeat']} "
+        f"time(s), WhiteNoise at scales {args['whitenoise_scales']} (brotli at top quality is "
+        "slow); medians are reported.",
         "- Files are in the page cache for every measure (the corpus is read once before "
         "timing). Output folders are fresh for cold runs and collectstatic; the warm runs "
         "keep the output folder and the cache from the build before.",
+        "- CPU s: median user + system time of the command and all its descendants (wait4); "
+        "on a shared machine it shows the work done when wall time is inflated by waiting.",
         "- Memory: tree peak = highest sum over the command and all its descendants, "
         "sampled from /proc every 20 ms (RSS counts pages shared by forked workers in each "
         "of them; PSS splits them); largest process = exact peak RSS of the biggest single "

@@ -76,12 +76,13 @@ class Scenario:
             found.append(self._django("whitenoise",
                                       "WhiteNoise collectstatic, CompressedManifestStaticFilesStorage",
                                       WHITENOISE_STORAGE, w / "whitenoise",
-                                      repeat=min(self.args.repeat, self.args.whitenoise_repeat)))
+                                      repeat=self.args.slow_repeat))
         found += [
             self._compile("ab_cold", "assetbuild cold: minify + gzip", w / "out-cold",
                           ["--no-brotli"], prepare=lambda: _fresh(w / "out-cold")),
             self._compile("ab_brotli", "assetbuild cold: minify + gzip + brotli", w / "out-brotli",
-                          ["--brotli"], prepare=lambda: _fresh(w / "out-brotli")),
+                          ["--brotli"], prepare=lambda: _fresh(w / "out-brotli"),
+                          repeat=self.args.slow_repeat),
             self._compile("ab_warm", "assetbuild warm: cache, nothing changed", w / "out-warm",
                           ["--no-brotli", "--cache", str(w / "cache")], prepare=self._prime),
             self._compile("ab_changed", "assetbuild warm: cache, one file changed", w / "out-warm",
@@ -102,7 +103,8 @@ class Scenario:
                        repeat=repeat)
 
     def _compile(self, key: str, label: str, out: Path, flags: list[str],
-                 prepare: Callable[[], None], finish: Callable[[], dict] | None = None) -> Measure:
+                 prepare: Callable[[], None], finish: Callable[[], dict] | None = None,
+                 repeat: int | None = None) -> Measure:
         summary = self.work / f"{key}.json"
         cmd = self.compile_command(out, flags + ["--json", str(summary)])
 
@@ -113,7 +115,7 @@ class Scenario:
             if finish:
                 found.update(finish())
             return found
-        return Measure(key, label, cmd, prepare=prepare, finish=facts)
+        return Measure(key, label, cmd, prepare=prepare, finish=facts, repeat=repeat)
 
     def compile_command(self, out: Path, flags: list[str]) -> list[str]:
         jobs = ["-j", str(self.args.jobs)] if self.args.jobs else []
@@ -168,14 +170,14 @@ def _env(extra: dict[str, str]) -> dict[str, str]:
 
 def run_scale(scenario: Scenario, repeat: int) -> dict:
     measures = scenario.measures()
-    results = {m.key: {"label": m.label, "command": " ".join(m.command), "seconds": [],
+    results = {m.key: {"label": m.label, "command": " ".join(m.command), "seconds": [], "cpu": [],
                        "tree_rss": 0, "tree_pss": 0, "max_rss": 0, "error": None, "facts": {}}
                for m in measures}
     try:
         for round_no in range(1, repeat + 1):
             for m in measures:
                 res = results[m.key]
-                if res["error"] or round_no > (m.repeat or repeat):
+                if res["error"] or round_no > min(m.repeat or repeat, repeat):
                     continue
                 tag = f"scale {scenario.corpus.scale} round {round_no} {m.key}"
                 try:
@@ -190,16 +192,18 @@ def run_scale(scenario: Scenario, repeat: int) -> dict:
                     print(f"{tag}: FAILED {res['error']}", flush=True)
                     continue
                 res["seconds"].append(r.seconds)
+                res["cpu"].append(r.cpu_seconds)
                 res["tree_rss"] = max(res["tree_rss"], r.tree_rss)
                 res["tree_pss"] = max(res["tree_pss"], r.tree_pss)
                 res["max_rss"] = max(res["max_rss"], r.max_process_rss)
                 res["facts"] = m.finish()
-                print(f"{tag}: {r.seconds:.2f} s, tree peak {r.tree_rss / 2**20:.0f} MB",
+                print(f"{tag}: {r.seconds:.2f} s (CPU {r.cpu_seconds:.2f} s), tree peak {r.tree_rss / 2**20:.0f} MB",
                       flush=True)
     finally:
         scenario.restore()
     for res in results.values():
         res["median"] = statistics.median(res["seconds"]) if res["seconds"] else None
+        res["cpu_median"] = statistics.median(res["cpu"]) if res["cpu"] else None
     return results
 
 
@@ -219,8 +223,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--whitenoise-scales", type=int, nargs="*",
                    help="scales at which WhiteNoise runs (default: every scale); its brotli "
                         "at top quality takes about 10 minutes per corpus copy")
-    p.add_argument("--whitenoise-repeat", type=int, default=1,
-                   help="runs of WhiteNoise at each scale (default 1, for the same reason)")
+    p.add_argument("--slow-repeat", type=int, default=1,
+                   help="runs of the brotli builds (WhiteNoise, assetbuild --brotli) at each "
+                        "scale (default 1: brotli at top quality takes minutes)")
     p.add_argument("--only", nargs="+", metavar="KEY",
                    help="run only these measures: cp hash django whitenoise ab_cold ab_brotli "
                         "ab_warm ab_changed")
