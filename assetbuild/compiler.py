@@ -82,10 +82,12 @@ def _phase(timings: dict[str, float], name: str) -> Iterator[None]:
         timings[name] = timings.get(name, 0.0) + time.perf_counter() - start
 
 
-def compile_release(config: Config, on_warning: Callable[[Diagnostic], None] = lambda d: None) -> Result:
+def compile_release(config: Config, on_warning: Callable[[Diagnostic], None] = lambda d: None,
+                    on_progress: Callable[[int, int, int], None] | None = None) -> Result:
     """Build the release described by *config*; raise BuildError when it cannot be built.
 
     The previous manifest stays in place until every file of the new release is written.
+    *on_progress* is called as files are transformed with (files done, files, bytes read).
     """
     warnings: list[Diagnostic] = []
 
@@ -139,10 +141,14 @@ def compile_release(config: Config, on_warning: Callable[[Diagnostic], None] = l
     with _pool(config.jobs, len(batches)) as pool:
         with _phase(timings, "transform"):
             outcomes: dict[str, Outcome] = {}
+            bytes_read = 0
             for outcome in _run_workers(pool, batches, opts):
                 for diag in outcome.diagnostics:
                     warn(diag)
                 outcomes[outcome.logical] = outcome
+                bytes_read += outcome.size_in
+                if on_progress:
+                    on_progress(len(outcomes), len(found), bytes_read)
 
         with _phase(timings, "order"):
             linker = _Linker(found, outcomes, bundles, config, warn, pool)
