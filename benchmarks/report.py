@@ -203,8 +203,8 @@ def _machine_section(machine, data) -> list[str]:
         "scale N is N copies under `copy1/` ... `copyN/`.",
         f"- Each measure runs as a subprocess {args['repeat']} time(s), round-robin across "
         f"measures; the brotli builds (WhiteNoise, assetbuild --brotli) {args['slow_repeat']} "
-        f"time(s), WhiteNoise at scales {args['whitenoise_scales']} (brotli at top quality is "
-        "slow); medians are reported.",
+        f"time(s), WhiteNoise at scales {args['whitenoise_scales']} and assetbuild --brotli at "
+        f"scales {args['brotli_scales']} (brotli at top quality is slow); medians are reported.",
         "- Files are in the page cache for every measure (the corpus is read once before "
         "timing). Output folders are fresh for cold runs and collectstatic; the warm runs "
         "keep the output folder and the cache from the build before.",

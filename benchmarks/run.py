@@ -80,9 +80,12 @@ class Scenario:
         found += [
             self._compile("ab_cold", "assetbuild cold: minify + gzip", w / "out-cold",
                           ["--no-brotli"], prepare=lambda: _fresh(w / "out-cold")),
-            self._compile("ab_brotli", "assetbuild cold: minify + gzip + brotli", w / "out-brotli",
-                          ["--brotli"], prepare=lambda: _fresh(w / "out-brotli"),
-                          repeat=self.args.slow_repeat),
+        ]
+        if self.corpus.scale in self.args.brotli_scales:
+            found.append(self._compile(
+                "ab_brotli", "assetbuild cold: minify + gzip + brotli", w / "out-brotli",
+                ["--brotli"], prepare=lambda: _fresh(w / "out-brotli"), repeat=self.args.slow_repeat))
+        found += [
             self._compile("ab_warm", "assetbuild warm: cache, nothing changed", w / "out-warm",
                           ["--no-brotli", "--cache", str(w / "cache")], prepare=self._prime),
             self._compile("ab_changed", "assetbuild warm: cache, one file changed", w / "out-warm",
@@ -223,6 +226,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--whitenoise-scales", type=int, nargs="*",
                    help="scales at which WhiteNoise runs (default: every scale); its brotli "
                         "at top quality takes about 10 minutes per corpus copy")
+    p.add_argument("--brotli-scales", type=int, nargs="*",
+                   help="scales at which the assetbuild --brotli build runs (default: every scale)")
     p.add_argument("--slow-repeat", type=int, default=1,
                    help="runs of the brotli builds (WhiteNoise, assetbuild --brotli) at each "
                         "scale (default 1: brotli at top quality takes minutes)")
@@ -238,6 +243,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.repeat = args.repeat or (1 if args.quick else 3)
     if args.whitenoise_scales is None:
         args.whitenoise_scales = args.scale
+    if args.brotli_scales is None:
+        args.brotli_scales = args.scale
     if args.report is None:
         args.report = args.work / "REPORT-quick.md" if args.quick else HERE / "REPORT.md"
     return args
