@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import time
+from collections import deque
 from contextlib import contextmanager
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from assetbuild.transform import (TRANSFORM_VERSION, Options, Outcome, Text, Wri
 
 BATCH_BYTES = 4 << 20
 BATCH_FILES = 64
+MAX_IN_FLIGHT = 32  # rewritten assets handed to workers and not yet written
 
 
 @dataclass
@@ -270,7 +272,7 @@ class _Linker:
                  warn: Callable[[Diagnostic], None], pool: ProcessPoolExecutor | None = None):
         self.found, self.config, self.warn = found, config, warn
         self.pool = pool
-        self.pending: dict[str, Future[Written]] = {}
+        self.pending: deque[tuple[str, Future[Written]]] = deque()
         self.texts: dict[str, Text] = {n: o.text for n, o in outcomes.items() if o.text}
         self.written: dict[str, Written] = {n: o.written for n, o in outcomes.items() if o.written}
         self.bundles = {b.name: b for b in bundles}
@@ -372,10 +374,12 @@ class _Linker:
             return
         path = fingerprint.digested_name(name, fingerprint.digest(data), opts.hash_length)
         self.written[name] = Written(name, path, len(data), "", {}, size_in, 0, is_module)
-        self.pending[name] = self.pool.submit(finish, name, data, opts, is_module, size_in)
+        self.pending.append((name, self.pool.submit(finish, name, data, opts, is_module, size_in)))
+        self.wait(keep=MAX_IN_FLIGHT)  # bounds the bytes waiting for a worker
 
-    def wait(self) -> None:
-        """Collect what the workers wrote for assets finalized in this process."""
-        for name, future in self.pending.items():
+    def wait(self, keep: int = 0) -> None:
+        """Collect what the workers wrote for assets finalized in this process, oldest
+        first, until at most *keep* are still in flight."""
+        while len(self.pending) > keep:
+            name, future = self.pending.popleft()
             self.written[name] = future.result()
-        self.pending.clear()
