@@ -31,7 +31,7 @@ def gzip_bytes(data: bytes, level: int = 6) -> bytes:
     return gzip.compress(data, compresslevel=level, mtime=0)
 
 
-def brotli_bytes(data: bytes, quality: int = 11) -> bytes:
+def brotli_bytes(data: bytes, quality: int = 10) -> bytes:
     import brotli
     mode = brotli.MODE_TEXT if len(data) < 1 << 20 else brotli.MODE_GENERIC
     return brotli.compress(data, quality=quality, mode=mode)
