@@ -133,7 +133,8 @@ class Scenario:
         shutil.rmtree(self.work / "cache", ignore_errors=True)
         cmd = self.compile_command(self.work / "out-warm",
                                    ["--no-brotli", "--cache", str(self.work / "cache")])
-        subprocess.run(cmd, check=True, env=_env({}), stdout=subprocess.DEVNULL)
+        subprocess.run(cmd, check=True, env=_env({}), stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
         self.primed = True
 
     def _edit_one(self) -> None:
