@@ -3,8 +3,9 @@
 Two memory figures per run:
 - tree peak: the highest sum of RSS (and of PSS, which counts pages shared between forked
   workers once) over the command and all its descendants, sampled from /proc every 20 ms;
-- largest process: the exact peak RSS of the biggest single process in the tree, which
-  the kernel reports through wait4() (it covers every waited-for descendant).
+- largest process: the highest VmHWM (a process's own RSS high-water mark, reset by exec)
+  seen in /proc among the processes of the tree. (wait4's ru_maxrss is not used: after
+  fork and exec it still counts the parent's memory at fork time.)
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ class Run:
     returncode: int
     tree_rss: int  # bytes
     tree_pss: int
-    max_process_rss: int
+    max_process_rss: int  # highest VmHWM of one process of the tree
     output: str
 
 
@@ -44,8 +45,8 @@ def run(cmd: list[str], env: dict[str, str] | None = None, cwd: str | None = Non
         sampler.stop()
         out.seek(0)
         text = out.read().decode("utf-8", "replace")
-    return Run(seconds, usage.ru_utime + usage.ru_stime, proc.returncode, sampler.peak_rss, sampler.peak_pss,
-               usage.ru_maxrss * 1024, text)
+    return Run(seconds, usage.ru_utime + usage.ru_stime, proc.returncode, sampler.peak_rss,
+               sampler.peak_pss, sampler.peak_hwm, text)
 
 
 class _TreeSampler(threading.Thread):
@@ -54,6 +55,7 @@ class _TreeSampler(threading.Thread):
         self.root = root
         self.peak_rss = 0
         self.peak_pss = 0
+        self.peak_hwm = 0
         self._done = threading.Event()
 
     def stop(self) -> None:
@@ -67,6 +69,7 @@ class _TreeSampler(threading.Thread):
                 r, p = _memory(pid)
                 rss += r
                 pss += p
+                self.peak_hwm = max(self.peak_hwm, _high_water(pid))
             self.peak_rss = max(self.peak_rss, rss)
             self.peak_pss = max(self.peak_pss, pss)
             self._done.wait(SAMPLE_SECONDS)
@@ -99,3 +102,15 @@ def _memory(pid: int) -> tuple[int, int]:
     except (OSError, ValueError):
         pass
     return rss, pss
+
+
+def _high_water(pid: int) -> int:
+    """VmHWM in bytes (the process's peak RSS so far); 0 when it is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0

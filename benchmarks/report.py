@@ -155,7 +155,7 @@ def _scale_section(scale, d) -> list[str]:
         rw = f"{med / wn:.3f}" if wn else ""
         lines.append(f"| {r['label']} | {med:.2f} | {runs} | {rd} | {rw} | {r['cpu_median']:.2f} | "
                      f"{r['tree_rss'] / MB:.0f} | {r['tree_pss'] / MB:.0f} | "
-                     f"{r['max_rss'] / MB:.0f} |")
+                     f"{_mb(r.get('max_hwm'))} |")
     size_rows = [(r["label"], r["facts"]["sizes"]) for r in m.values()
                  if r["facts"].get("sizes") and not r["error"]]
     if size_rows:
@@ -212,11 +212,16 @@ def _machine_section(machine, data) -> list[str]:
         "on a shared machine it shows the work done when wall time is inflated by waiting.",
         "- Memory: tree peak = highest sum over the command and all its descendants, "
         "sampled from /proc every 20 ms (RSS counts pages shared by forked workers in each "
-        "of them; PSS splits them); largest process = exact peak RSS of the biggest single "
-        "process (wait4). Peaks are the highest over repeats.",
+        "of them; PSS splits them); largest process = highest VmHWM (own peak RSS) of one "
+        "process of the tree, from the same samples. Peaks are the highest over repeats.",
         f"- assetbuild runs with `-j {args['jobs']}`." if args.get("jobs") else
         "- assetbuild runs with its default worker count.",
     ]
+
+
+def _mb(value) -> str:
+    """Megabytes, or blank for figures an older harness did not record."""
+    return f"{value / MB:.0f}" if value else ""
 
 
 def _load(load) -> str:

@@ -175,7 +175,7 @@ def _env(extra: dict[str, str]) -> dict[str, str]:
 def run_scale(scenario: Scenario, repeat: int) -> dict:
     measures = scenario.measures()
     results = {m.key: {"label": m.label, "command": " ".join(m.command), "seconds": [], "cpu": [],
-                       "tree_rss": 0, "tree_pss": 0, "max_rss": 0, "error": None, "facts": {}}
+                       "tree_rss": 0, "tree_pss": 0, "max_hwm": 0, "error": None, "facts": {}}
                for m in measures}
     try:
         for round_no in range(1, repeat + 1):
@@ -199,7 +199,7 @@ def run_scale(scenario: Scenario, repeat: int) -> dict:
                 res["cpu"].append(r.cpu_seconds)
                 res["tree_rss"] = max(res["tree_rss"], r.tree_rss)
                 res["tree_pss"] = max(res["tree_pss"], r.tree_pss)
-                res["max_rss"] = max(res["max_rss"], r.max_process_rss)
+                res["max_hwm"] = max(res["max_hwm"], r.max_process_rss)
                 res["facts"] = m.finish()
                 print(f"{tag}: {r.seconds:.2f} s (CPU {r.cpu_seconds:.2f} s), tree peak {r.tree_rss / 2**20:.0f} MB",
                       flush=True)
