@@ -1,5 +1,9 @@
-"""The bundled buildpack's build step: run `assetbuild compile` in the app folder with the
+"""The bundled buildpack's build step: compile the app's assets in the app folder with the
 build cache in a folder the platform keeps between builds, and record what it did.
+
+The compile is `assetbuild compile` when the settings name the sources and the release
+folder; otherwise a Django project's `manage.py assetbuild` or a Flask app's
+`flask assetbuild compile`, which take them from the framework's settings.
 
 bin/build (Cloud Native Buildpacks, API 0.10) runs ``python -m assetbuild.buildstep cnb-build``;
 bin/compile (classic API) runs ``python -m assetbuild.buildstep classic-compile BUILD CACHE ENV``.
@@ -15,7 +19,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -41,7 +47,10 @@ def user_env(env_dir: Path | None) -> dict[str, str]:
         return found
     for item in sorted(env_dir.iterdir()):
         if item.name.startswith("ASSETBUILD_") and item.is_file():
-            value = item.read_text(encoding="utf-8")
+            try:
+                value = item.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise StepError(f"{item}: cannot read the setting ({exc})") from None
             found[item.name] = value[:-1] if value.endswith("\n") else value
     return found
 
@@ -88,21 +97,74 @@ def prepare_cache(cache_dir: Path, previous: Mapping[str, Any]) -> bool:
     return False
 
 
-def run_compile(app_dir: Path, cache_dir: Path, env: Mapping[str, str]) -> dict[str, Any]:
-    """Run ``python -m assetbuild compile --cache DIR`` in *app_dir*; its JSON summary."""
-    with tempfile.TemporaryDirectory(prefix="assetbuild-step-") as tmp:
-        summary = Path(tmp) / "summary.json"
-        command = [sys.executable, "-m", "assetbuild", "compile", "--cache", str(cache_dir),
-                   "--json", str(summary)]
-        proc = subprocess.run(command, cwd=app_dir, env=dict(env))
-        if proc.returncode != 0:
-            raise StepError(f"'assetbuild compile' failed (exit {proc.returncode}); "
-                            "see the messages above")
-        try:
-            data = json.loads(summary.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            data = {}
-    return data if isinstance(data, dict) else {}
+@dataclass
+class Command:
+    """How this app's assets are compiled."""
+
+    label: str
+    argv: list[str]
+    env: dict[str, str]
+    out: Path | None  # known before the build for `assetbuild compile`, else found after
+
+
+def choose_command(app_dir: Path, cache_dir: Path, env: Mapping[str, str],
+                   summary: Path) -> Command:
+    """`assetbuild compile` when the settings are complete, else the framework's command."""
+    found = config_mod.find_config_file(app_dir)
+    try:
+        named = set(config_mod.read_file_settings(found)) if found else set()
+    except UsageError as exc:
+        raise StepError(str(exc)) from None
+    named |= set(config_mod.env_settings(env))
+    with_cache = {**env, "ASSETBUILD_CACHE_DIR": str(cache_dir)}
+    if not {"sources", "out"} <= named:
+        if (app_dir / "manage.py").is_file():
+            return Command("manage.py assetbuild", [sys.executable, "manage.py", "assetbuild"],
+                           with_cache, None)
+        if env.get("FLASK_APP") or (app_dir / "app.py").is_file() or (
+                app_dir / "wsgi.py").is_file():
+            return Command("flask assetbuild compile",
+                           [sys.executable, "-m", "flask", "assetbuild", "compile"],
+                           with_cache, None)
+    out = release_dir(app_dir, env)
+    return Command("assetbuild compile",
+                   [sys.executable, "-m", "assetbuild", "compile", "--cache", str(cache_dir),
+                    "--json", str(summary)], dict(env), out)
+
+
+def run_compile(app_dir: Path, command: Command, summary: Path) -> tuple[Path, dict[str, Any]]:
+    """Run *command* in *app_dir*; the release folder and the JSON summary (if any)."""
+    started = time.time_ns()
+    proc = subprocess.run(command.argv, cwd=app_dir, env=command.env)
+    if proc.returncode != 0:
+        raise StepError(f"'{command.label}' failed (exit {proc.returncode}); "
+                        "see the messages above")
+    out = command.out or find_release(app_dir, started)
+    try:
+        data = json.loads(summary.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        data = {}
+    return out, data if isinstance(data, dict) else {}
+
+
+SKIP_DIRS = {"node_modules", "__pycache__", "site-packages", "venv"}
+
+
+def find_release(app_dir: Path, since_ns: int) -> Path:
+    """The folder of the manifest.json a framework command wrote inside *app_dir*."""
+    candidates = []
+    for folder, dirs, files in os.walk(app_dir):
+        depth = len(Path(folder).relative_to(app_dir).parts)
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS and depth < 6]
+        if manifest_mod.MANIFEST_NAME in files:
+            path = Path(folder) / manifest_mod.MANIFEST_NAME
+            candidates.append((path.stat().st_mtime_ns, path.parent))
+    fresh = sorted(c for c in candidates if c[0] >= since_ns - 2_000_000_000)
+    if not fresh:
+        raise StepError(f"the compile wrote no {manifest_mod.MANIFEST_NAME} inside the app "
+                        f"folder {app_dir}; only the app folder is kept after the build, so "
+                        "put the release inside it (STATIC_ROOT, ASSETBUILD_MANIFEST or 'out')")
+    return fresh[-1][1]
 
 
 def describe_build(app_dir: Path, out: Path, summary: Mapping[str, Any], cache_reused: bool,
@@ -186,6 +248,24 @@ def _warn_version_skew(buildpack_dir: str | None) -> None:
               "installed in the app; the app's version compiles", file=sys.stderr)
 
 
+def build_step(app_dir: Path, cache_dir: Path, record: Path, env: Mapping[str, str],
+               banner: str, types: Mapping[str, bool] | None = None) -> dict[str, Any]:
+    """Compile *app_dir* with its build cache in *cache_dir*; write what it did to *record*."""
+    previous = read_metadata(record)
+    with tempfile.TemporaryDirectory(prefix="assetbuild-step-") as tmp:
+        summary = Path(tmp) / "summary.json"
+        command = choose_command(app_dir, cache_dir, env, summary)
+        reused = prepare_cache(cache_dir, previous)
+        print(f"{banner}: {command.label} (build cache {'restored' if reused else 'empty'})",
+              flush=True)
+        out, details = run_compile(app_dir, command, summary)
+    meta = describe_build(app_dir, out, details, reused, previous)
+    meta["command"] = command.label
+    record.write_text(layer_toml(meta, types), encoding="utf-8")
+    print(f"{banner}: release in {meta['release']}, build {meta['build_id']}", flush=True)
+    return meta
+
+
 def cnb_build(environ: Mapping[str, str]) -> int:
     """bin/build of the Cloud Native Buildpack: compile with the cache in a cache layer."""
     missing = [name for name in ("CNB_LAYERS_DIR", "CNB_PLATFORM_DIR") if not environ.get(name)]
@@ -193,19 +273,10 @@ def cnb_build(environ: Mapping[str, str]) -> int:
         raise StepError(f"{' and '.join(missing)} not set; bin/build is run by a buildpack "
                         "lifecycle (Buildpack API 0.10)")
     _warn_version_skew(environ.get("CNB_BUILDPACK_DIR"))
-    app_dir = Path.cwd()
     layers = Path(environ["CNB_LAYERS_DIR"])
     env = {**environ, **user_env(Path(environ["CNB_PLATFORM_DIR"]) / "env")}
-    out = release_dir(app_dir, env)
-    layer_dir, layer_file = layers / LAYER, layers / f"{LAYER}.toml"
-    previous = read_metadata(layer_file)
-    reused = prepare_cache(layer_dir, previous)
-    print(f"{PREFIX} {__version__}: compiling assets into {out} "
-          f"(build cache {'restored' if reused else 'empty'})", flush=True)
-    summary = run_compile(app_dir, layer_dir, env)
-    meta = describe_build(app_dir, out, summary, reused, previous)
-    layer_file.write_text(layer_toml(meta, {"launch": False, "build": False, "cache": True}),
-                          encoding="utf-8")
+    build_step(Path.cwd(), layers / LAYER, layers / f"{LAYER}.toml", env,
+               f"{PREFIX} {__version__}", {"launch": False, "build": False, "cache": True})
     return 0
 
 
@@ -214,15 +285,8 @@ def classic_compile(build_dir: Path, cache_dir: Path, env_dir: Path) -> int:
     if not build_dir.is_dir():
         raise StepError(f"{build_dir}: build folder not found")
     env = {**os.environ, **user_env(env_dir)}
-    out = release_dir(build_dir, env)
-    cache, record = cache_dir / CLASSIC_CACHE, cache_dir / f"{CLASSIC_CACHE}.toml"
-    previous = read_metadata(record)
-    reused = prepare_cache(cache, previous)
-    print(f"-----> assetbuild {__version__}: compiling assets into {out} "
-          f"(build cache {'restored' if reused else 'empty'})", flush=True)
-    summary = run_compile(build_dir, cache, env)
-    record.write_text(layer_toml(describe_build(build_dir, out, summary, reused, previous)),
-                      encoding="utf-8")
+    build_step(build_dir, cache_dir / CLASSIC_CACHE, cache_dir / f"{CLASSIC_CACHE}.toml", env,
+               f"-----> assetbuild {__version__}")
     return 0
 
 

@@ -1,8 +1,8 @@
 """Removing old files from a long-lived output folder without breaking rolling deploys.
 
 The compiler keeps a copy of each manifest as manifests/<build_id>.json. Cleaning keeps
-the current manifest and the newest others up to N in all (newest by file time, which a
-rebuild refreshes), and removes every file that none of the kept manifests names. It
+the current manifest and the newest others (by the copy's file time) up to N in all, and
+removes every file that none of the kept manifests names. It
 never follows symlinks out of the folder and never removes what the current manifest needs.
 Do not run it while a compile writes into the same folder.
 """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import posixpath
+from typing import BinaryIO
 
 # Types that are already compressed (png, jpg, woff2, zip, ...) are not in this list.
 COMPRESSIBLE = frozenset("""
@@ -47,3 +48,30 @@ def variants(logical: str, data: bytes, use_gzip: bool, use_brotli: bool) -> dic
     if use_brotli:
         found["br"] = brotli_bytes(data)
     return {enc: blob for enc, blob in found.items() if len(blob) < len(data)}
+
+
+class StreamCompressor:
+    """Compresses chunk by chunk into a file. Brotli's top quality costs minutes on files
+    this large, so streams default to a quality that keeps up with the disk."""
+
+    def __init__(self, encoding: str, fh: BinaryIO, brotli_quality: int = 5):
+        self.fh = fh
+        if encoding == "gzip":
+            self._gz: gzip.GzipFile | None = gzip.GzipFile(
+                filename="", mode="wb", compresslevel=9, fileobj=fh, mtime=0)
+        else:
+            import brotli
+            self._gz = None
+            self._br = brotli.Compressor(quality=brotli_quality, mode=brotli.MODE_GENERIC)
+
+    def write(self, chunk: bytes) -> None:
+        if self._gz is not None:
+            self._gz.write(chunk)
+        else:
+            self.fh.write(self._br.process(chunk))
+
+    def close(self) -> None:
+        if self._gz is not None:
+            self._gz.close()
+        else:
+            self.fh.write(self._br.finish())

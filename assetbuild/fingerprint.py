@@ -27,6 +27,24 @@ def integrity(data: bytes) -> str:
     return "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode("ascii")
 
 
+class StreamHasher:
+    """Both hashes of a file fed in chunks, for files too large to hold whole."""
+
+    def __init__(self) -> None:
+        self._blake = blake3.blake3()
+        self._sha = hashlib.sha384()
+
+    def update(self, chunk: bytes) -> None:
+        self._blake.update(chunk)
+        self._sha.update(chunk)
+
+    def digest(self) -> str:
+        return self._blake.hexdigest()
+
+    def integrity(self) -> str:
+        return "sha384-" + base64.b64encode(self._sha.digest()).decode("ascii")
+
+
 def digested_name(logical: str, hexdigest: str, length: int) -> str:
     """``css/site.css`` -> ``css/site.<hex>.css`` (the digest goes before the last suffix)."""
     folder, name = posixpath.split(logical)

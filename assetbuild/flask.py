@@ -5,30 +5,31 @@
     AssetBuild(app)          # or: assetbuild = AssetBuild(); assetbuild.init_app(app)
 
 After it, ``url_for('static', filename='css/site.css')`` returns the fingerprinted URL, the
-Jinja globals of ``assetbuild.jinja`` are there, and the static route serves the release:
-fingerprinted files with ``Cache-Control: public, max-age=31536000, immutable`` and their
-``.br``/``.gz`` twins when the browser accepts them.
+Jinja globals of ``assetbuild.jinja`` are there, and the static route serves the files the
+manifest lists (nothing else) with ``Cache-Control: public, max-age=31536000, immutable``,
+and their ``.br``/``.gz`` twins when the browser accepts them.
 
 Config keys (relative paths are relative to ``app.root_path``):
   ASSETBUILD_MANIFEST    manifest.json or its release folder (else $ASSETBUILD_MANIFEST)
   ASSETBUILD_URL_PREFIX  URL of the release (else $ASSETBUILD_URL_PREFIX, else the static path)
   ASSETBUILD_SOURCES     source folders for ``flask assetbuild compile`` (default: static folder)
+  ASSETBUILD_RELOAD      follow rebuilds of the release (else $ASSETBUILD_RELOAD, else app.debug)
 """
 
 from __future__ import annotations
 
 import mimetypes
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
-from flask import Flask, Response, request, send_from_directory
+from flask import Flask, Response, abort, request, send_from_directory
 from flask.cli import ScriptInfo
 
 from assetbuild.jinja import AssetExtension
-from assetbuild.manifest import MANIFEST_NAME, Entry
-from assetbuild.runtime import ENV_MANIFEST, ENV_URL_PREFIX, Assets, setting
+from assetbuild.manifest import MANIFEST_NAME
+from assetbuild.runtime import ENV_MANIFEST, ENV_RELOAD, ENV_URL_PREFIX, Assets, flag, setting
 
 IMMUTABLE_MAX_AGE = 31536000
 # Set by `flask assetbuild ...` while it loads the app: the release does not exist yet.
@@ -43,7 +44,6 @@ class Release:
     sources: list[Path]
     url_prefix: str
     assets: Assets | None = None  # None only while `flask assetbuild` builds it
-    by_path: dict[str, Entry] = field(default_factory=dict)
 
 
 class AssetBuild:
@@ -66,15 +66,15 @@ class AssetBuild:
         app.extensions["assetbuild"] = release
         if _build_stage:
             return
-        release.assets = Assets.load(manifest, prefix)
-        release.by_path = {e.path: e for e in release.assets.manifest.assets.values()}
-        release.folder = Path(release.assets.source).parent
-        app.static_folder = str(release.folder)
+        reload = flag(app.config.get("ASSETBUILD_RELOAD"), ENV_RELOAD, app.debug)
+        assets = release.assets = Assets.load(manifest, prefix, reload=reload)
+        folder = release.folder = Path(assets.source).parent
+        app.static_folder = str(folder)
         if "static" not in app.view_functions:
             app.add_url_rule(f"{static_path}<path:filename>", endpoint="static")
-        app.view_functions["static"] = lambda filename: _serve(release, filename)
-        app.url_defaults(lambda endpoint, values: _fingerprint(release.assets, endpoint, values))
-        app.jinja_env.assetbuild = release.assets  # type: ignore[attr-defined]
+        app.view_functions["static"] = lambda filename: _serve(assets, folder, filename)
+        app.url_defaults(lambda endpoint, values: _fingerprint(assets, endpoint, values))
+        app.jinja_env.assetbuild = assets  # type: ignore[attr-defined]
         app.jinja_env.add_extension(AssetExtension)
 
 
@@ -87,7 +87,8 @@ def _release_folder(manifest: Path | None) -> Path | None:
 def assets_of(app: Flask) -> Assets:
     """The release loaded for *app*."""
     release: Release = app.extensions["assetbuild"]
-    assert release.assets is not None, "the release is not loaded during `flask assetbuild`"
+    if release.assets is None:
+        raise RuntimeError("the release is not loaded while `flask assetbuild` builds it")
     return release.assets
 
 
@@ -98,19 +99,19 @@ def _fingerprint(assets: Assets, endpoint: str, values: dict[str, Any]) -> None:
             values["filename"] = assets.entry(name).path
 
 
-def _serve(release: Release, filename: str) -> Response:
-    entry = release.by_path.get(filename)
-    if entry is None:  # manifest.json, importmap.json, or a 404
-        return send_from_directory(release.folder, filename, max_age=0)
+def _serve(assets: Assets, folder: Path, filename: str) -> Response:
+    entry = assets.file_entry(filename)  # of the release in use, which may have been rebuilt
+    if entry is None:  # only the release's files are served: no manifest, no stray files
+        abort(404)
     response = None
     for coding in ("br", "gzip"):
         if coding in entry.encodings and request.accept_encodings[coding]:
-            response = send_from_directory(release.folder, entry.encodings[coding],
+            response = send_from_directory(folder, entry.encodings[coding],
                                            mimetype=_media_type(filename))
             response.content_encoding = coding
             break
     if response is None:
-        response = send_from_directory(release.folder, filename)
+        response = send_from_directory(folder, filename)
     if entry.encodings:
         response.vary.add("Accept-Encoding")
     response.cache_control.public = True

@@ -2,6 +2,7 @@
 
     env = Environment(extensions=["assetbuild.jinja.AssetExtension"])
     env.assetbuild = Assets.load("build/static")   # optional: else the process default
+    # in development, Assets.load("build/static", reload=True) follows rebuilds
 
 Templates then write ``{{ asset_tag("css/site.css") }}``, ``{{ importmap() }}`` or
 ``<img src="{{ asset_url('img/logo.png') }}">``. Without ``env.assetbuild`` the extension

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import rjsmin
 
-from assetbuild.refs import LineIndex, Ref
+from assetbuild.refs import LineIndex, Placeholders, Ref
 
 _PLAIN = re.compile(r"[^'\"`/]*")
 _PLAIN_IN_TEMPLATE = re.compile(r"[^'\"`/{}]*")
@@ -120,7 +120,7 @@ def _in_spans(spans: list[tuple[int, int]], starts: list[int], pos: int) -> bool
     return i >= 0 and spans[i][0] <= pos < spans[i][1]
 
 
-def _tokens_from(text: str, pos: int, limit: int = 512):
+def _tokens_from(text: str, pos: int, limit: int = 1 << 16):
     """Significant tokens from *pos* on (whitespace and comments skipped)."""
     for _ in range(limit):
         m = _TOKEN.match(text, pos)
@@ -182,17 +182,26 @@ def _specifier(keyword: str, toks) -> tuple[re.Match | None, bool]:
 
 
 def _from_clause(first: re.Match, toks) -> re.Match | None:
-    """Follow `x, {a as b} from` / `* as ns from` up to the specifier string."""
+    """Follow `x, {a as b} from` / `* as ns from` up to the specifier string.
+
+    A clause has no length limit, but it ends where it cannot go on: after its `{...}`
+    only `from` may come, and `import`/`export` outside braces start the next statement
+    (so `export { a }` then `import c from` is two statements, and reading stays linear).
+    """
     depth = 0
     tok = first
+    closed = False  # a {...} list has ended: `from` must come next
     while tok is not None:
         text = tok.group()
+        if depth == 0 and (closed or text in ("import", "export")) and text != "from":
+            return None
         if text == "{":
             depth += 1
         elif text == "}":
             depth -= 1
             if depth < 0:
                 return None
+            closed = depth == 0
         elif depth == 0 and text == "from" and tok.lastgroup == "name":
             nxt = next(toks, None)
             if nxt is not None and nxt.lastgroup == "string":
@@ -205,6 +214,144 @@ def _from_clause(first: re.Match, toks) -> re.Match | None:
     return None
 
 
+class Unminifiable(ValueError):
+    """A script that minifying could change, so it is kept as written."""
+
+
+_LINE_BREAK = re.compile(r"[\n\r\u2028\u2029]")
+_SUBSTITUTION_STEP = re.compile(r"[^{}'\"`/]*")
+_ESCAPE = r"\\u(?:[0-9a-fA-F]{4}|\{[0-9a-fA-F]+\})"
+_NAME_ESCAPE = re.compile(_ESCAPE)
+_NAME_REST = re.compile(r"(?:[\w$\u0080-\U0010ffff]|" + _ESCAPE + ")*")
+_SPACED_ESCAPE = re.compile(r"\s" + _ESCAPE + "|" + _ESCAPE + r"\s")
+_SPACED_DOT = re.compile(r"[0-9][ \t\n\r]+\.")
+_HTML_COMMENT = re.compile(r"<!--|-->")
+
+
+def _may_nest_templates(text: str) -> bool:
+    """False only when no ${...} in *text* can hold a backtick: each one closes before any
+    quote, slash or backtick (which could start a string, regex, comment or template)."""
+    pos = text.find("${")
+    while pos != -1:
+        depth, i = 0, pos + 1
+        while True:
+            i = _SUBSTITUTION_STEP.match(text, i).end()
+            if i >= len(text) or text[i] not in "{}":
+                return True
+            depth += 1 if text[i] == "{" else -1
+            i += 1
+            if depth == 0:
+                break
+        pos = text.find("${", i)
+    return False
+
+
+def _has_inline_multiline_comment(text: str) -> bool:
+    """A /* comment */ with a line break inside and code before and after it on its lines."""
+    start = text.find("/*")
+    while start != -1:
+        end = text.find("*/", start + 2)
+        if end == -1:
+            return False
+        if _LINE_BREAK.search(text, start, end):
+            before = text[text.rfind("\n", 0, start) + 1:start]
+            line_end = text.find("\n", end)
+            after = text[end + 2:line_end if line_end != -1 else len(text)]
+            if before.strip() and after.strip():
+                return True
+        start = text.find("/*", end + 2)
+    return False
+
+
+def _may_be_fragile(text: str) -> bool:
+    """Cheap tests: False when *text* surely holds nothing rjsmin gets wrong, so the
+    skeleton need not be built."""
+    return (("`" in text and "${" in text and _may_nest_templates(text))
+            or ("\\u" in text and _SPACED_ESCAPE.search(text) is not None)
+            or "<!--" in text or "-->" in text
+            or _SPACED_DOT.search(text) is not None
+            or ("/*" in text and _has_inline_multiline_comment(text)))
+
+
+def _fragile_edits(text: str) -> list[tuple[int, int, str | None]]:
+    """Edits that make *text* safe for rjsmin: (start, end, None) to hide a span from it,
+    (start, end, replacement) to rewrite one. Raises Unminifiable when none would do.
+
+    rjsmin reads a template literal as a plain backtick string, so a template nested in
+    another's ${...} (or a backtick in a string there) has its inside minified as code; it
+    drops the space before an identifier written with a \\u escape and between ``1`` and
+    ``.toString()``; and it removes a comment that spans lines, which ends a statement.
+    """
+    spans, _ = _skeleton(text)
+    starts = [s for s, _ in spans]
+    edits: list[tuple[int, int, str | None]] = []
+    depth, outer, nested = 0, 0, False  # open template substitutions, where the outer began
+    for start, end in spans:
+        piece = text[start:end]
+        if piece[0] == "`":
+            if depth == 0:
+                outer, nested = start, False
+            else:
+                nested = True
+            depth += piece.endswith("${")
+        elif piece[0] == "}":  # a template continues after a substitution
+            if not piece.endswith("${"):
+                depth -= 1
+                if depth == 0 and nested:
+                    edits.append((outer, end, None))
+        elif depth:
+            nested = nested or "`" in piece
+        elif piece.startswith("/*") and not piece.startswith("/*!") and _LINE_BREAK.search(piece):
+            edits.append((start, end, "\n"))
+
+    def in_code(pos: int) -> bool:
+        return not _in_spans(spans, starts, pos)
+
+    last = -1
+    for m in _NAME_ESCAPE.finditer(text):
+        if m.start() < last or not in_code(m.start()):
+            continue
+        word = _WORD_BEFORE.search(text, max(0, m.start() - 64), m.start())
+        begin = word.start() if word else m.start()
+        last = _NAME_REST.match(text, m.start()).end()
+        edits.append((begin, last, None))
+    for m in _SPACED_DOT.finditer(text):
+        digits = re.search(r"[0-9_]+$", text[max(0, m.start() - 64):m.start() + 1])
+        begin = m.start() + 1 - len(digits.group())
+        if in_code(m.start()) and not (begin and (text[begin - 1] in ".$_" or text[begin - 1].isalnum())):
+            edits.append((begin, m.end() - 1, None))  # keep '1 .x' from becoming '1.x'
+    for m in _HTML_COMMENT.finditer(text):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        if in_code(m.start()) and (m.group() == "<!--" or not text[line_start:m.start()].strip()):
+            line = text.count("\n", 0, m.start()) + 1
+            raise Unminifiable(f"line {line} has an HTML-like comment '{m.group()}', which "
+                               "minifying could turn into code or let hide the next line")
+    return edits
+
+
 def minify(text: str) -> str:
-    """rjsmin with /*! license */ comments kept."""
-    return rjsmin.jsmin(text, keep_bang_comments=True)
+    """rjsmin with /*! license */ comments kept, and kept from changing what code does.
+
+    Spans rjsmin would get wrong are swapped for placeholder names while it runs.
+    Raises Unminifiable for scripts that cannot be minified safely.
+    """
+    edits = _fragile_edits(text) if _may_be_fragile(text) else []
+    if not edits:
+        return rjsmin.jsmin(text, keep_bang_comments=True)
+    nonce = 0
+    while f"__abjs{nonce}_" in text:
+        nonce += 1
+    holders = Placeholders(f"__abjs{nonce}_")
+    pieces, held, pos = [], [], 0
+    for start, end, replacement in sorted(edits):
+        if start < pos:
+            continue  # inside a span already held
+        pieces.append(text[pos:start])
+        if replacement is None:
+            pieces.append(holders.token(len(held)))
+            held.append(text[start:end])
+        else:
+            pieces.append(replacement)
+        pos = end
+    pieces.append(text[pos:])
+    return holders.restore(rjsmin.jsmin("".join(pieces), keep_bang_comments=True), held)

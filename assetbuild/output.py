@@ -49,6 +49,25 @@ def write_atomic(path: Path, data: bytes, durable: bool = False) -> None:
         raise _fail(Path(target), exc) from None
 
 
+def staging_file(out_dir: Path) -> Path:
+    """A fresh temporary path inside *out_dir*, for a file whose name is not known yet."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return out_dir / f".staging.{os.getpid()}.{secrets.token_hex(6)}.tmp"
+
+
+def commit_staged(tmp: Path, out_dir: Path, rel: str) -> None:
+    """Move a staged file to its fingerprinted name (dropping it when one is there)."""
+    path = out_dir / rel
+    try:
+        if path.is_file() and not path.is_symlink() and path.stat().st_size == tmp.stat().st_size:
+            tmp.unlink()
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise _fail(path, exc) from None
+
+
 def write_content_addressed(out_dir: Path, rel: str, data: bytes) -> bool:
     """Write a fingerprinted file unless an equal-sized one is already there (its name is
     its content). Returns True when it wrote."""

@@ -104,14 +104,18 @@ def plan_uploads(release: Path, target: Target, short_cache: str = SHORT_CACHE) 
 
 def make_client(endpoint_url: str | None = None, *, jobs: int = 8, checksums: str | None = None,
                 profile: str | None = None) -> Any:
-    """An S3 client from boto3's usual credential chain. *checksums* is 'when_required'
-    (default, accepted by most S3-compatible servers) or 'when_supported' (boto3 >= 1.36's
-    own default, which adds CRC checksums some servers reject)."""
+    """An S3 client from boto3's usual credential chain, for *endpoint_url* (else
+    $AWS_ENDPOINT_URL_S3 or $AWS_ENDPOINT_URL, else AWS; path-style for a custom endpoint).
+    *checksums* is 'when_required' (default, accepted by most S3-compatible servers) or
+    'when_supported' (boto3 >= 1.36's own default, which adds CRC checksums some servers
+    reject)."""
     try:
         import boto3
         from botocore.config import Config
     except ImportError:
         raise UsageError(f"publishing needs boto3: {INSTALL_HINT}") from None
+    endpoint_url = (endpoint_url or os.environ.get("AWS_ENDPOINT_URL_S3")
+                    or os.environ.get("AWS_ENDPOINT_URL") or None)
     if endpoint_url is not None:
         parts = urlsplit(endpoint_url)
         if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from assetbuild.importmap import IMPORTMAP_NAME
 from assetbuild.manifest import MANIFEST_NAME, Entry, Manifest
+from assetbuild.output import HISTORY_DIR  # manifests/<build_id>.json: recent manifests
 
-IMPORTMAP_NAME = "importmap.json"
-HISTORY_DIR = "manifests"  # manifests/<build_id>.json: copies of recent manifests
+__all__ = ["HISTORY_DIR", "IMPORTMAP_NAME", "FileRef", "file_refs", "is_metadata"]
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Run-time lookup: logical asset names to fingerprinted URLs, SRI hashes and HTML tags.
 
 ``Assets.load()`` reads ``manifest.json`` (and ``importmap.json`` beside it) once, at
-start-up; afterwards every answer comes from memory and no file is touched. Framework glue
+start-up; afterwards every answer comes from memory and no file is touched. In development,
+``reload=True`` makes lookups notice a rebuilt release (see ``Assets.load``). Framework glue
 (``assetbuild.jinja``, ``assetbuild.flask``, ``assetbuild.django``) sits on this module.
 Nothing here imports the compiler.
 """
@@ -10,8 +11,12 @@ from __future__ import annotations
 
 import difflib
 import json
+import logging
 import os
 import re
+import threading
+import time
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 from typing import Any, Iterator, Mapping
@@ -25,15 +30,20 @@ from assetbuild.manifest import load as load_manifest
 
 ENV_MANIFEST = "ASSETBUILD_MANIFEST"
 ENV_URL_PREFIX = "ASSETBUILD_URL_PREFIX"
+ENV_RELOAD = "ASSETBUILD_RELOAD"
 DEFAULT_URL_PREFIX = "/static/"
 BUILD_HINT = "build it with 'assetbuild compile SOURCE... --out RELEASE_DIR'"
+RELOAD_INTERVAL = 0.5  # seconds between two looks at a reloading release's manifest.json
+
+log = logging.getLogger(__name__)
 
 TAG_KINDS = ("stylesheet", "script", "module", "modulepreload")
 _ATTR_NAME = re.compile(r"[A-Za-z][-A-Za-z0-9_:.]*\Z")
 
 
-class AssetNotFound(LookupError):
-    """A template asked for a logical name the manifest does not have."""
+class AssetNotFound(LookupError, ValueError):
+    """A template asked for a logical name the manifest does not have (a ValueError too,
+    like a missing entry of Django's ManifestStaticFilesStorage)."""
 
     def __init__(self, name: str, source: str, known: Iterator[str] | list[str] = ()):
         close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.6)
@@ -54,6 +64,21 @@ def setting(explicit: str | os.PathLike[str] | None, env_name: str, default: str
     return value if value else default
 
 
+def flag(explicit: bool | str | None, env_name: str, default: bool,
+         environ: Mapping[str, str] | None = None) -> bool:
+    """An on/off setting: an explicit value, else the environment, else *default*."""
+    value = explicit if explicit is not None else (
+        (os.environ if environ is None else environ).get(env_name) or None)
+    if value is None or isinstance(value, bool):
+        return default if value is None else value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{env_name} must be true or false, not {value!r}")
+
+
 def normalize_prefix(prefix: str) -> str:
     """A URL prefix ending in '/': '/static' -> '/static/', a CDN origin stays absolute."""
     prefix = prefix.strip()
@@ -62,24 +87,43 @@ def normalize_prefix(prefix: str) -> str:
     return prefix if prefix.endswith("/") else prefix + "/"
 
 
+@dataclass(frozen=True)
+class _Snapshot:
+    """One release as lookups see it; replaced whole on a reload, never changed."""
+
+    manifest: Manifest
+    urls: Mapping[str, str]
+    by_path: Mapping[str, Entry]
+    importmap: dict[str, Any] | None
+
+
+def _signature(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
 class Assets:
     """A loaded release: answers ``url()``, ``integrity()`` and tags from memory."""
 
     def __init__(self, manifest: Manifest, url_prefix: str = DEFAULT_URL_PREFIX,
                  importmap: Mapping[str, Any] | None = None, source: str = MANIFEST_NAME):
-        self.manifest = manifest
         self.url_prefix = normalize_prefix(url_prefix)
         self.source = source
-        self._urls = {name: self.url_prefix + quote(entry.path)
-                      for name, entry in manifest.assets.items()}
-        self._paths = frozenset(entry.path for entry in manifest.assets.values())
-        self._importmap = None if importmap is None else self._absolute_importmap(importmap)
+        # The release in use (ReloadingAssets turns this into a property that follows rebuilds).
+        self._snapshot = self._snapshot_of(manifest, importmap)
 
     @classmethod
     def load(cls, manifest: str | os.PathLike[str] | None = None, url_prefix: str | None = None,
-             environ: Mapping[str, str] | None = None) -> Assets:
+             environ: Mapping[str, str] | None = None, reload: bool | None = None) -> Assets:
         """Read a release: *manifest* (a manifest.json or its folder) or $ASSETBUILD_MANIFEST;
-        URLs start with *url_prefix*, else $ASSETBUILD_URL_PREFIX, else '/static/'."""
+        URLs start with *url_prefix*, else $ASSETBUILD_URL_PREFIX, else '/static/'.
+
+        With *reload* (else $ASSETBUILD_RELOAD; off by default), for development: lookups
+        look at manifest.json at most every RELOAD_INTERVAL seconds and switch to a rebuilt
+        release; a broken one is logged once and the previous release kept."""
         where = setting(manifest, ENV_MANIFEST, environ=environ)
         if where is None:
             raise ManifestError(f"no manifest configured: set {ENV_MANIFEST} (or the framework "
@@ -87,26 +131,47 @@ class Assets:
         path = Path(where)
         if path.is_dir():
             path = path / MANIFEST_NAME
+        reloading = flag(reload, ENV_RELOAD, False, environ)
+        signature = _signature(path) if reloading else None  # before reading: no change missed
         loaded = load_manifest(path)
         prefix = setting(url_prefix, ENV_URL_PREFIX, DEFAULT_URL_PREFIX, environ)
+        importmap = _read_importmap(path.parent)
         try:
-            return cls(loaded, prefix, _read_importmap(path.parent), source=str(path))
+            if reloading:
+                return ReloadingAssets(loaded, prefix, importmap, str(path), signature)
+            return cls(loaded, prefix, importmap, source=str(path))
         except ValueError as exc:
             raise ManifestError(f"{path}: {exc}") from None
 
+    @property
+    def manifest(self) -> Manifest:
+        """The manifest of the release in use."""
+        return self._snapshot.manifest
+
+    def _snapshot_of(self, manifest: Manifest, importmap: Mapping[str, Any] | None) -> _Snapshot:
+        return _Snapshot(
+            manifest=manifest,
+            urls={name: self.url_prefix + quote(entry.path) for name, entry in manifest.assets.items()},
+            by_path={entry.path: entry for entry in manifest.assets.values()},
+            importmap=None if importmap is None else self._absolute_importmap(importmap))
+
     def url(self, name: str) -> str:
         """The fingerprinted URL of logical *name* (``css/site.css``)."""
+        urls = self._snapshot.urls
         try:
-            return self._urls[name]
+            return urls[name]
         except KeyError:
-            raise AssetNotFound(name, self.source, self._urls) from None
+            raise AssetNotFound(name, self.source, urls) from None
 
     def entry(self, name: str) -> Entry:
         """The manifest entry of logical *name*."""
+        return self._entry(self._snapshot, name)
+
+    def _entry(self, snapshot: _Snapshot, name: str) -> Entry:
         try:
-            return self.manifest.assets[name]
+            return snapshot.manifest.assets[name]
         except KeyError:
-            raise AssetNotFound(name, self.source, self._urls) from None
+            raise AssetNotFound(name, self.source, snapshot.urls) from None
 
     def integrity(self, name: str) -> str:
         """The Subresource Integrity value of logical *name* (``sha384-...``)."""
@@ -114,14 +179,18 @@ class Assets:
 
     def is_fingerprinted(self, path: str) -> bool:
         """True when *path* (relative to the release folder) is a file of this release."""
-        return path in self._paths
+        return path in self._snapshot.by_path
+
+    def file_entry(self, path: str) -> Entry | None:
+        """The entry whose fingerprinted file is *path* (relative to the release folder)."""
+        return self._snapshot.by_path.get(path)
 
     def __contains__(self, name: object) -> bool:
-        return name in self._urls
+        return name in self._snapshot.urls
 
     def names(self) -> list[str]:
         """Every logical name, sorted."""
-        return sorted(self._urls)
+        return sorted(self._snapshot.urls)
 
     def tag(self, name: str, kind: str | None = None, **attrs: Any) -> Markup:
         """An HTML tag loading *name* with its integrity: a stylesheet ``<link>``, a
@@ -130,13 +199,14 @@ class Assets:
         *kind* overrides the guess from the name; *attrs* add attributes (``defer=True``,
         ``nonce="..."``, ``data_x="y"`` becomes ``data-x="y"``; False or None leaves one out).
         """
-        entry = self.entry(name)
+        snapshot = self._snapshot  # one release for the whole tag, even while reloading
+        entry = self._entry(snapshot, name)
         kind = kind or _guess_kind(name, entry)
         if kind not in TAG_KINDS:
             raise ValueError(f"no tag for asset {name!r}: kind {kind!r} is not one of "
                              f"{', '.join(TAG_KINDS)}; use its URL instead")
         common = {"integrity": entry.integrity, "crossorigin": "anonymous", **attrs}
-        url = self._urls[name]
+        url = snapshot.urls[name]
         if kind == "stylesheet":
             return Markup(f"<link{_attrs({'rel': 'stylesheet', 'href': url, **common})}>")
         if kind == "modulepreload":
@@ -146,10 +216,11 @@ class Assets:
 
     def importmap(self) -> dict[str, Any]:
         """The release's import map with absolute URLs under the URL prefix."""
-        if self._importmap is None:
+        importmap = self._snapshot.importmap
+        if importmap is None:
             raise ManifestError(f"{self.source}: no {importmap_format.IMPORTMAP_NAME} beside it; "
                                 f"rebuild the release with this version of assetbuild")
-        return self._importmap
+        return importmap
 
     def importmap_tag(self, **attrs: Any) -> Markup:
         """``<script type="importmap">`` for the release (put it before any module script)."""
@@ -163,6 +234,53 @@ class Assets:
             return self.url_prefix + quote(url[2:]) if url.startswith("./") else url
         return {"imports": {absolute(k): absolute(v) for k, v in data["imports"].items()},
                 "integrity": {absolute(k): v for k, v in data.get("integrity", {}).items()}}
+
+
+class ReloadingAssets(Assets):
+    """A release that follows rebuilds, for development: ``Assets.load(..., reload=True)``.
+
+    A lookup looks at manifest.json (mtime, size, inode) at most every RELOAD_INTERVAL
+    seconds; when it changed, both JSON files are read again and the new release replaces
+    the old in one assignment, so a thread sees the old or the new one, never a mix. A
+    manifest that does not load is logged once and the previous release is kept."""
+
+    def __init__(self, manifest: Manifest, url_prefix: str, importmap: Mapping[str, Any] | None,
+                 source: str, signature: tuple[int, int, int] | None):
+        """*signature*: the (mtime_ns, size, inode) of manifest.json *source* before reading."""
+        super().__init__(manifest, url_prefix, importmap, source)
+        self._path = Path(source)
+        self._signature = signature
+        self._due = time.monotonic() + RELOAD_INTERVAL
+        self._lock = threading.Lock()
+
+    @property
+    def _snapshot(self) -> _Snapshot:
+        if time.monotonic() >= self._due:
+            self._reload_if_changed()
+        return self._latest
+
+    @_snapshot.setter
+    def _snapshot(self, snapshot: _Snapshot) -> None:
+        self._latest = snapshot
+
+    def _reload_if_changed(self) -> None:
+        if not self._lock.acquire(blocking=False):
+            return  # another thread is looking; the current release is still whole
+        try:
+            signature = _signature(self._path)
+            if signature == self._signature:
+                return
+            self._signature = signature
+            try:
+                snapshot = self._snapshot_of(load_manifest(self._path),
+                                             _read_importmap(self._path.parent))
+            except ManifestError as exc:
+                log.warning("%s; still serving the previous release", exc)
+                return
+            self._latest = snapshot  # one assignment: other threads see old or new, whole
+        finally:
+            self._due = time.monotonic() + RELOAD_INTERVAL
+            self._lock.release()
 
 
 def _guess_kind(name: str, entry: Entry) -> str:

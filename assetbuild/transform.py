@@ -7,6 +7,8 @@ what makes it parallel and cacheable.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,10 +16,13 @@ from pathlib import Path
 from assetbuild import compress, css, fingerprint, js
 from assetbuild.cache import Cache
 from assetbuild.diagnostics import Diagnostic, warning
-from assetbuild.output import write_content_addressed
+from assetbuild.output import commit_staged, staging_file, write_content_addressed
 from assetbuild.refs import Placeholders, Ref, is_local
 
-TRANSFORM_VERSION = "1"
+TRANSFORM_VERSION = "2"
+STREAM_BYTES = 8 << 20  # larger files are copied in chunks, never held whole in memory
+MINIFY_MAX_BYTES = 32 << 20  # larger scripts and stylesheets are copied as they are
+CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -112,6 +117,8 @@ def prepare_text(logical: str, kind: str, text: str, minify: bool, url_prefix: s
     if minify and not is_preminified(logical):
         try:
             body = css.minify(body) if kind == "css" else js.minify(body)
+        except js.Unminifiable as exc:
+            diagnostics.append(warning(f"not minified: {exc}", file=file))
         except Exception as exc:  # a minifier bug must not stop the build
             diagnostics.append(warning(f"not minified: the minifier failed ({exc})", file=file))
     alive = holders.found(body)
@@ -163,15 +170,65 @@ def _complete(out_dir: Path, path: str, data: bytes, encodings: dict) -> bool:
         return False
 
 
+def finish_large(logical: str, file: str, opts: Options) -> Written:
+    """Like finish(), reading *file* in chunks: hash, copy and compress in one pass."""
+    hasher = fingerprint.StreamHasher()
+    staged = {"": staging_file(opts.out_dir)}
+    encodings = [enc for enc, on in (("gzip", opts.gzip), ("br", opts.brotli))
+                 if on and compress.compressible(logical)]
+    size = 0
+    try:
+        with contextlib.ExitStack() as stack:
+            src = stack.enter_context(open(file, "rb"))
+            out = stack.enter_context(open(staged[""], "wb"))
+            streams = []
+            for enc in encodings:
+                staged[enc] = staging_file(opts.out_dir)
+                stream = compress.StreamCompressor(enc, stack.enter_context(open(staged[enc], "wb")))
+                streams.append(stream)
+            while chunk := src.read(CHUNK):
+                size += len(chunk)
+                hasher.update(chunk)
+                out.write(chunk)
+                for stream in streams:
+                    stream.write(chunk)
+            for stream in streams:
+                stream.close()
+        path = fingerprint.digested_name(logical, hasher.digest(), opts.hash_length)
+        written: dict[str, str] = {}
+        bytes_out = size
+        for enc, tmp in staged.items():
+            if enc and tmp.stat().st_size >= size:
+                continue  # compressing did not make it smaller
+            rel = path + (compress.ENCODING_SUFFIX[enc] if enc else "")
+            commit_staged(tmp, opts.out_dir, rel)
+            if enc:
+                written[enc] = rel
+                bytes_out += (opts.out_dir / rel).stat().st_size
+    finally:
+        for tmp in staged.values():
+            tmp.unlink(missing_ok=True)
+    return Written(logical, path, size, hasher.integrity(), written, size, bytes_out)
+
+
 def process(logical: str, file: str, opts: Options, keep_text: bool = False) -> Outcome:
     """All per-file work for one source file."""
     diagnostics: list[Diagnostic] = []
+    kind = kind_of(logical)
     try:
+        size = os.stat(file).st_size
+        if size > MINIFY_MAX_BYTES and kind != "binary" and not keep_text:
+            diagnostics.append(warning(
+                f"{size >> 20} MB: too large to minify or scan for references; copied as is",
+                file=file))
+            kind = "binary"
+        if kind == "binary" and size > STREAM_BYTES:
+            return Outcome(logical, size, written=finish_large(logical, file, opts),
+                           diagnostics=diagnostics)
         data = Path(file).read_bytes()
     except OSError as exc:
         return Outcome(logical, 0, diagnostics=[warning(
             f"cannot read: {exc.strerror or exc}; skipped", file=file)])
-    kind = kind_of(logical)
     if kind != "binary":
         text = _cached_text(logical, kind, data, opts, diagnostics, file)
         if text is not None:

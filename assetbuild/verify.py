@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
+from assetbuild import importmap
 from assetbuild import manifest as manifest_mod
 from assetbuild.manifest import MANIFEST_NAME, Manifest, ManifestError
-from assetbuild.release import FileRef, file_refs, is_metadata
+from assetbuild.release import IMPORTMAP_NAME, FileRef, file_refs, is_metadata
 
 CHUNK = 1 << 16
 SRI_ALGORITHMS = ("sha256", "sha384", "sha512")  # weakest first, as SRI orders them
@@ -92,11 +93,32 @@ def _check(release: _Release, report: Report, extra: bool) -> Report:
             detail = _content_problem(ref, stream, report)
         if detail:
             report.problems.append(Problem("corrupt", ref.path, f"{detail} (asset {ref.asset!r})"))
+    needed = {ref.path for ref in refs}
+    _check_importmap(release, needed, report)
     if extra:
-        needed = {ref.path for ref in refs}
         report.problems.extend(Problem("extra", p, "not in the manifest")
                                for p in release.names() if p not in needed and not is_metadata(p))
     return report
+
+
+def _check_importmap(release: _Release, needed: set[str], report: Report) -> None:
+    """importmap.json, when there, must be valid and point only at files the manifest names."""
+    opened = release.open(IMPORTMAP_NAME)
+    if isinstance(opened, Problem):
+        if opened.kind != "missing":
+            report.problems.append(opened)
+        return
+    report.checked += 1
+    with opened as stream:
+        data = stream.read()
+    try:
+        parsed = importmap.parse(data, IMPORTMAP_NAME)
+    except ManifestError as exc:
+        report.problems.append(Problem("corrupt", IMPORTMAP_NAME, str(exc).removeprefix(f"{IMPORTMAP_NAME}: ")))
+        return
+    for url in sorted(set(parsed["imports"].values()) | set(parsed["integrity"])):
+        if url[2:] not in needed:
+            report.problems.append(Problem("corrupt", IMPORTMAP_NAME, f"{url} is not a file the manifest names"))
 
 
 def _content_problem(ref: FileRef, stream: BinaryIO, report: Report) -> str | None:

@@ -8,6 +8,7 @@ good manifest in place, and the watcher keeps going.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import tempfile
@@ -23,6 +24,9 @@ from assetbuild.diagnostics import BuildError, Diagnostic, UsageError
 STEP_MS = 50
 DEBOUNCE_MS = 400
 READY_MS = 200  # how often the watcher wakes up when nothing changes
+# A rebuild after a few saves is mostly cache hits, which run faster in this process than
+# in a freshly started worker pool; larger batches use the configured workers.
+IN_PROCESS_BELOW = 20
 
 
 class SourceFilter:
@@ -65,6 +69,8 @@ class Watcher:
         from assetbuild.compiler import compile_release
 
         changed = sorted(changed)
+        if changed and len(changed) < IN_PROCESS_BELOW:
+            cfg = dataclasses.replace(cfg, jobs=1)
         try:
             result = compile_release(cfg, on_warning=self.on_warning)
         except (BuildError, UsageError) as exc:

@@ -21,10 +21,10 @@ def fingerprinted(name: str, data: bytes) -> str:
 
 def make_release(out: Path, files: dict[str, bytes], *, gzip_names: tuple[str, ...] = (),
                  build_id: str | None = None, history: bool = True,
-                 importmap: dict | None = None) -> dict:
+                 modules: tuple[str, ...] | None = None) -> dict:
     """Write *files* (logical name -> bytes) fingerprinted into *out*, .gz variants for
-    *gzip_names*, an optional importmap.json, manifests/<build_id>.json and manifest.json
-    (last, as the compiler does). Returns the manifest as a dict."""
+    *gzip_names*, importmap.json for *modules* (when not None), manifests/<build_id>.json
+    and manifest.json (last, as the compiler does). Returns the manifest as a dict."""
     assets = {}
     for name, data in sorted(files.items()):
         path = fingerprinted(name, data)
@@ -39,7 +39,9 @@ def make_release(out: Path, files: dict[str, bytes], *, gzip_names: tuple[str, .
     build_id = build_id or hashlib.sha256(json.dumps(assets, sort_keys=True).encode()).hexdigest()[:16]
     manifest = {"version": 1, "generator": "tests", "build_id": build_id, "assets": assets}
     text = json.dumps(manifest, sort_keys=True, indent=1) + "\n"
-    if importmap is not None:
+    if modules is not None:
+        urls = {name: "./" + assets[name]["path"] for name in modules}
+        importmap = {"imports": urls, "integrity": {url: assets[n]["integrity"] for n, url in urls.items()}}
         (out / "importmap.json").write_text(json.dumps(importmap, sort_keys=True) + "\n")
     if history:
         (out / "manifests").mkdir(parents=True, exist_ok=True)

@@ -89,6 +89,7 @@ class S3Server:
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(self.restart_args, stdout=log, stderr=subprocess.STDOUT)
         wait_for_s3(self)
+        wait_for_objects(self)
 
     def stop(self) -> None:
         stop(self.proc)
@@ -107,6 +108,24 @@ def wait_for_s3(server: S3Server, timeout: float = 60) -> None:
             if time.monotonic() > deadline or server.proc.poll() is not None:
                 raise
             time.sleep(0.2)
+
+
+def wait_for_objects(server: S3Server, timeout: float = 60) -> None:
+    """After a restart the API answers before stored objects can be read: wait until one
+    object of each bucket reads back."""
+    client = server.client()
+    deadline = time.monotonic() + timeout
+    for bucket in [b["Name"] for b in client.list_buckets().get("Buckets", [])]:
+        while True:
+            try:
+                listing = client.list_objects_v2(Bucket=bucket, MaxKeys=1).get("Contents", [])
+                if listing:
+                    client.get_object(Bucket=bucket, Key=listing[0]["Key"])["Body"].read()
+                break
+            except Exception:
+                if time.monotonic() > deadline or server.proc.poll() is not None:
+                    raise
+                time.sleep(0.3)
 
 
 def start_moto(workdir: Path) -> S3Server:
@@ -155,6 +174,7 @@ def start_seaweedfs(workdir: Path, bucket_policies: dict[str, list[str]] | None 
     args = [weed, "mini", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
             f"-s3.config={config}", "-master.telemetry=false", "-admin.ui=false",
             "-webdav=false", "-s3.port.iceberg=0", "-s3.port.lance=0",
+            f"-filer.localSocket={workdir / 'filer.sock'}", f"-s3.localSocket={workdir / 's3.sock'}",
             *(f"-{name}={port}" for name, port in ports.items())]
     log = workdir / "weed.log"
     with open(log, "wb") as fh:

@@ -20,8 +20,10 @@ import pytest
 from assetbuild import __version__
 from conftest import FIXTURES, read_manifest, run_cli, write_tree
 
-APPS = [name for name in ("example", "flask_app", "django_project")
-        if (FIXTURES / name).is_dir()]
+# Example apps and the command the buildpack compiles each with.
+COMMANDS = {"example": "assetbuild compile", "flask_app": "flask assetbuild compile",
+            "django_project": "manage.py assetbuild"}
+APPS = [name for name in COMMANDS if (FIXTURES / name).is_dir()]
 
 
 @pytest.fixture(scope="module")
@@ -40,12 +42,14 @@ def base_env(**extra: str) -> dict[str, str]:
 
 
 def fresh_app(tmp_path: Path, name: str = "example") -> Path:
-    """A copy of a fixture app as a platform would hand it over: no earlier release."""
-    app = tmp_path / "workspace" / name
-    if app.exists():
-        shutil.rmtree(app)
-    shutil.copytree(FIXTURES / name, app, ignore=shutil.ignore_patterns("build", "__pycache__"))
-    return app
+    """A fixture app as a platform hands it over: a fresh copy, no earlier release. The
+    whole fixtures folder is copied, since the example apps share ../example/static."""
+    workspace = tmp_path / "workspace"
+    if workspace.exists():
+        shutil.rmtree(workspace)
+    shutil.copytree(FIXTURES, workspace,
+                    ignore=shutil.ignore_patterns("build", "__pycache__", "*.sqlite3"))
+    return workspace / name
 
 
 class Lifecycle:
@@ -68,7 +72,8 @@ class Lifecycle:
                               capture_output=True, text=True, timeout=60)
         return proc, plan
 
-    def build(self, app: Path, path: str | None = None) -> subprocess.CompletedProcess:
+    def build(self, app: Path, path: str | None = None,
+              extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
         bp_plan = self.plans / "bp-plan.toml"
         bp_plan.write_text("[[entries]]\nname = \"assetbuild\"\n")
         env = base_env(CNB_BUILDPACK_DIR=str(self.buildpack),
@@ -76,6 +81,7 @@ class Lifecycle:
                        CNB_BP_PLAN_PATH=str(bp_plan))
         if path is not None:
             env["PATH"] = path
+        env.update(extra_env or {})
         return subprocess.run([str(self.buildpack / "bin" / "build")], cwd=app, env=env,
                               capture_output=True, text=True, timeout=600)
 
@@ -121,12 +127,13 @@ def test_buildpack_dir_gives_back_lost_executable_bits(tmp_path):
 
 @pytest.mark.slow
 def test_wheel_ships_buildpack_with_executable_bits(tmp_path):
-    src = tmp_path / "src"
-    listed = subprocess.run(["git", "ls-files", "-z"], cwd=FIXTURES.parent, check=True,
-                            capture_output=True, text=True).stdout.split("\0")
-    for rel in filter(None, listed):
-        if (FIXTURES.parent / rel).is_file():
-            (src / rel).parent.mkdir(parents=True, exist_ok=True)
+    src = tmp_path / "src"  # a clean copy: no egg-info or build folders from this checkout
+    for rel in ("pyproject.toml", "assetbuild"):
+        if (FIXTURES.parent / rel).is_dir():
+            shutil.copytree(FIXTURES.parent / rel, src / rel, ignore=shutil.ignore_patterns(
+                "__pycache__", "*.egg-info"))
+        else:
+            src.mkdir()
             shutil.copy2(FIXTURES.parent / rel, src / rel)
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
     subprocess.run([*pip, "wheel", "--no-deps", "-w",
@@ -201,6 +208,8 @@ def test_build_writes_release_into_app_and_records_a_cache_layer(tmp_path, build
     assert meta["assets"] == len(manifest["assets"]) > 0
     assert meta["assetbuild_version"] == __version__
     assert meta["cache_reused"] is False
+    assert meta["command"] == COMMANDS[app_name]
+    assert release.resolve().is_relative_to(app.resolve())
     for entry in manifest["assets"].values():
         assert (release / entry["path"]).is_file()
     assert text_cache_entries(life.layers / "build-cache"), "no cache entries in the layer"
@@ -261,6 +270,36 @@ def test_build_refuses_a_release_outside_the_app(tmp_path, buildpack):
     assert "outside the app folder" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "elsewhere").exists()
+    assert not (life.layers / "build-cache.toml").exists()
+
+
+def test_build_refuses_a_release_folder_symlinked_out_of_the_app(tmp_path, buildpack):
+    life = Lifecycle(tmp_path, buildpack)
+    app = fresh_app(tmp_path)
+    (tmp_path / "elsewhere").mkdir()
+    (app / "build").symlink_to(tmp_path / "elsewhere")
+    proc = life.build(app)
+    assert proc.returncode == 1 and "outside the app folder" in proc.stderr
+    assert list((tmp_path / "elsewhere").iterdir()) == []
+
+
+def test_unreadable_platform_setting_is_reported(tmp_path, buildpack):
+    life = Lifecycle(tmp_path, buildpack)
+    (life.platform / "env" / "ASSETBUILD_URL_PREFIX").write_bytes(b"\xff\xfe/static/")
+    proc = life.build(fresh_app(tmp_path))
+    assert proc.returncode == 1
+    assert "ASSETBUILD_URL_PREFIX: cannot read the setting" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.skipif(not (FIXTURES / "django_project").is_dir(), reason="needs the Django example")
+def test_framework_release_outside_the_app_is_refused(tmp_path, buildpack):
+    life = Lifecycle(tmp_path, buildpack)
+    (life.platform / "env" / "STATIC_ROOT").write_text(str(tmp_path / "elsewhere"))
+    proc = life.build(fresh_app(tmp_path, "django_project"),
+                      extra_env={"STATIC_ROOT": str(tmp_path / "elsewhere")})
+    assert proc.returncode == 1
+    assert "wrote no manifest.json inside the app folder" in proc.stderr
     assert not (life.layers / "build-cache.toml").exists()
 
 

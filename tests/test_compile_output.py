@@ -140,3 +140,25 @@ def test_json_summary(tmp_path):
     assert summary["assets"] == 17 and summary["files_in"] == 15
     assert summary["build_id"] == read_manifest(out)["build_id"]
     assert set(summary["timings"]) >= {"scan", "transform", "rewrite", "commit"}
+
+
+def test_large_files_are_streamed_with_correct_hashes_and_variants(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "big.json").write_bytes(b'{"k": "' + b"abcdefgh" * 1_500_000 + b'"}')  # 12 MB
+    (src / "big.bin").write_bytes(os.urandom(9 << 20))
+    (src / "big.js").write_bytes(b"var a = 1;\n" * 3_500_000)  # 36 MiB: copied, not minified
+    out = tmp_path / "out"
+    proc = run_cli("compile", src, "--out", out, "--brotli", check=True)
+    assert "big.js: warning: 36 MB: too large to minify" in proc.stderr
+    assets = read_manifest(out)["assets"]
+    for name in ("big.json", "big.bin", "big.js"):
+        data = (src / name).read_bytes()
+        entry = assets[name]
+        assert (out / entry["path"]).read_bytes() == data
+        assert entry["integrity"] == "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode()
+        assert entry["path"] == f"{name.split('.')[0]}.{blake3.blake3(data).hexdigest()[:16]}.{name.split('.')[1]}"
+    assert set(assets["big.json"]["encodings"]) == {"gzip", "br"}
+    assert gzip.decompress((out / assets["big.json"]["encodings"]["gzip"]).read_bytes()) == (src / "big.json").read_bytes()
+    assert assets["big.bin"]["encodings"] == {}
+    assert not list(out.glob(".staging*"))

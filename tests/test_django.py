@@ -171,3 +171,48 @@ def test_explicit_manifest_setting_wins(project: Path) -> None:
     """)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "/static/" + paths(project / "elsewhere")["a.css"]
+
+
+def test_manage_py_assetbuild_compiles_dirs_and_app_static(project: Path) -> None:
+    (project / "shop" / "static" / "shop" / "a.css").write_text("a { color: red }\n", encoding="utf-8")
+    (project / "shop" / "static" / "shop" / "only-app.js").write_text("var x = 1;\n", encoding="utf-8")
+    (project / "assets" / "shop").mkdir(parents=True)
+    (project / "assets" / "shop" / "a.css").write_text("a { color: blue }\n", encoding="utf-8")
+    with open(project / "settings.py", "a", encoding="utf-8") as fh:
+        fh.write('STATICFILES_DIRS = [BASE_DIR / "assets"]\n')
+    proc = run(project, "manage.py", "assetbuild")
+    assert proc.returncode == 0, proc.stderr
+    assert "compiled" in proc.stdout and str(project / "release") in proc.stdout
+    p = paths(project / "release")
+    assert set(p) == {"shop/a.css", "shop/only-app.js"}
+    assert b"blue" in (project / "release" / p["shop/a.css"]).read_bytes()  # STATICFILES_DIRS first
+    check = run(project, "manage.py", "check")
+    assert check.returncode == 0, check.stderr
+    shown = run(project, code="""\
+        import django
+        django.setup()
+        from django.templatetags.static import static
+        print(static("shop/only-app.js"))
+    """)
+    assert shown.stdout.strip() == "/static/" + p["shop/only-app.js"]
+
+
+def test_manage_py_assetbuild_refuses_prefixed_dirs(project: Path) -> None:
+    (project / "assets").mkdir()
+    with open(project / "settings.py", "a", encoding="utf-8") as fh:
+        fh.write('STATICFILES_DIRS = [("vendor", BASE_DIR / "assets")]\n')
+    proc = run(project, "manage.py", "assetbuild")
+    assert proc.returncode == 1
+    assert "CommandError: STATICFILES_DIRS entry ('vendor'" in proc.stderr
+    assert "prefixed folders are not supported" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_manage_py_assetbuild_reports_build_errors_by_file(project: Path) -> None:
+    css = project / "shop" / "static" / "shop" / "a.css"
+    css.write_text('a { background: url("missing.png") }\n', encoding="utf-8")
+    proc = run(project, "manage.py", "assetbuild", ASSETBUILD_STRICT="1")
+    assert proc.returncode == 1, proc.stderr
+    assert str(css) in proc.stderr and "missing.png" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (project / "release" / "manifest.json").exists()

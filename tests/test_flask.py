@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -81,14 +84,15 @@ def test_precompressed_twin_is_served_when_accepted(release: Path) -> None:
     assert gzip.decompress(response.data) == SAMPLE["css/site.css"]
 
 
-def test_unfingerprinted_and_escaping_requests_are_not_found(release: Path, tmp_path: Path) -> None:
+def test_only_files_the_manifest_lists_are_served(release: Path, tmp_path: Path) -> None:
     (tmp_path / "secret.txt").write_text("secret")
+    (release / "img" / "link.txt").symlink_to(tmp_path / "secret.txt")
+    (release / "stray.txt").write_text("not in the manifest")
     client = make_app(release).test_client()
-    assert client.get("/static/css/site.css").status_code == 404
-    assert client.get("/static/../secret.txt").status_code == 404
-    assert client.get("/static/%2e%2e/secret.txt").status_code == 404
-    manifest = client.get("/static/manifest.json")
-    assert manifest.status_code == 200 and "immutable" not in manifest.headers.get("Cache-Control", "")
+    for url in ("/static/css/site.css", "/static/../secret.txt", "/static/%2e%2e/secret.txt",
+                "/static/img/link.txt", "/static/stray.txt", "/static/manifest.json",
+                "/static/" + paths(release)["css/site.css"] + ".gz"):
+        assert client.get(url).status_code == 404, url
 
 
 def test_cdn_prefix_applies_to_the_jinja_globals(release: Path) -> None:
@@ -128,3 +132,55 @@ def test_rendering_and_url_for_touch_no_file(release: Path) -> None:
         with no_file_access():
             html = template.render()
     assert "integrity=" in html and paths(release)["img/logo.png"] in html
+
+
+APP = """\
+from flask import Flask
+from assetbuild.flask import AssetBuild
+app = Flask(__name__)
+app.config["ASSETBUILD_MANIFEST"] = "build/static/manifest.json"
+AssetBuild(app)
+"""
+
+
+def flask_cli(folder: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("ASSETBUILD_", "FLASK_"))}
+    full_env.update(env)
+    return subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], cwd=folder,
+                          env=full_env, capture_output=True, text=True, timeout=120)
+
+
+def test_flask_assetbuild_compile_builds_the_static_folder(tree) -> None:
+    base = tree({"app.py": APP, "static/css/site.css": "body { color: red }\n",
+                 "static/js/app.js": "console.log(1);\n"})
+    proc = flask_cli(base, "assetbuild", "compile")
+    assert proc.returncode == 0, proc.stderr
+    assert "compiled 2 files" in proc.stdout
+    release = base / "build" / "static"
+    assert set(paths(release)) == {"css/site.css", "js/app.js"}
+    routes = flask_cli(base, "routes")  # the app now starts, serving the release
+    assert routes.returncode == 0, routes.stderr
+    assert "/static/<path:filename>" in routes.stdout
+
+
+def test_app_does_not_start_before_the_build(tree) -> None:
+    base = tree({"app.py": APP, "static/a.css": "a{}"})
+    proc = flask_cli(base, "routes")
+    assert proc.returncode != 0
+    assert str(base / "build" / "static" / "manifest.json") + ": manifest not found" in proc.stderr
+
+
+def test_flask_assetbuild_compile_reports_errors_by_file(tree) -> None:
+    base = tree({"app.py": APP, "static/a.css": 'a { background: url("nope.png") }'})
+    proc = flask_cli(base, "assetbuild", "compile", ASSETBUILD_STRICT="1")
+    assert proc.returncode == 1
+    assert str(base / "static" / "a.css") in proc.stderr and "nope.png" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_flask_assetbuild_compile_needs_a_release_folder(tree) -> None:
+    base = tree({"app.py": APP.replace('app.config["ASSETBUILD_MANIFEST"] = "build/static/manifest.json"\n', ""),
+                 "static/a.css": "a{}"})
+    proc = flask_cli(base, "assetbuild", "compile")
+    assert proc.returncode == 2
+    assert "set ASSETBUILD_MANIFEST" in proc.stderr

@@ -19,7 +19,7 @@ FILES = {
 
 def build(folder, mtime, mode):
     out = folder / "out"
-    make_release(out, FILES, gzip_names=("css/site.css",), importmap={"imports": {"app": "/x.js"}})
+    make_release(out, FILES, gzip_names=("css/site.css",), modules=("js/app.js",))
     for path in out.rglob("*"):
         os.utime(path, (mtime, mtime), follow_symlinks=False)
         if path.is_file():

@@ -20,7 +20,6 @@ FILES = {
     "img/dot.png": PNG,
     "img/logo.svg": b"<svg xmlns='http://www.w3.org/2000/svg'/>",
 }
-IMPORTMAP = {"imports": {"app": "/static/js/app.js"}}
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
@@ -56,7 +55,7 @@ def puts(server, bucket):
 
 def test_publish_uploads_every_file_with_headers_and_manifest_last(tmp_path, moto, bucket):
     out = tmp_path / "out"
-    manifest = make_release(out, FILES, gzip_names=("css/site.css", "js/app.js"), importmap=IMPORTMAP)
+    manifest = make_release(out, FILES, gzip_names=("css/site.css", "js/app.js"), modules=("js/app.js", "js/util.js"))
     proc = publish(moto, out, f"s3://{bucket}/static/")
     assert proc.returncode == 0, proc.stderr
     local = release_files(out)
@@ -108,6 +107,16 @@ def test_second_publish_uploads_nothing_and_new_release_only_its_new_files(tmp_p
     assert new == [f"p/{manifest['assets']['js/app.js']['path']}", "p/manifest.json"]
     body = moto.client().get_object(Bucket=bucket, Key="p/manifest.json")["Body"].read()
     assert body == (out / "manifest.json").read_bytes()
+
+
+def test_endpoint_from_the_environment(tmp_path, moto, bucket):
+    out = tmp_path / "out"
+    make_release(out, FILES)
+    proc = run_cli("publish", out, "--to", f"s3://{bucket}/env", "-q",
+                   env={**moto.env(), "AWS_ENDPOINT_URL": moto.endpoint})
+    assert proc.returncode == 0, proc.stderr
+    assert "uploaded 6 files" in proc.stdout
+    assert moto.client().head_object(Bucket=bucket, Key="env/manifest.json")["ContentLength"] > 0
 
 
 def test_dry_run_uploads_nothing(tmp_path, moto, bucket):

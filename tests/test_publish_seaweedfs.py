@@ -4,10 +4,11 @@ and keeps objects and headers across a restart."""
 from __future__ import annotations
 
 import gzip
+import os
 
 import pytest
 
-from conftest import run_cli
+from conftest import FIXTURES, read_manifest, run_cli
 from handmade_release import make_release
 from s3servers import READONLY_ACCESS_KEY, READONLY_SECRET_KEY, SECRET_KEY, start_seaweedfs
 
@@ -46,29 +47,43 @@ def objects(client, prefix):
     return found
 
 
-def test_publish_twice_then_restart(tmp_path, weed):
+def test_publish_compiled_release_twice_then_restart(tmp_path, weed):
     out = tmp_path / "out"
-    manifest = make_release(out, FILES, gzip_names=("css/site.css", "js/app.js"),
-                            importmap={"imports": {"app": "/static/js/app.js"}})
+    run_cli("compile", "--config", FIXTURES / "example" / "assetbuild.toml", "--out", out, check=True)
+    manifest = read_manifest(out)
     local = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*")
              if p.is_file() and p.parent.name != "manifests"}
+    assert any(k.endswith(".br") for k in local) and any(k.endswith(".gz") for k in local)
 
     proc = publish(weed, out, "static")
     assert proc.returncode == 0, proc.stderr
     assert f"uploaded {len(local)} files, 0 already there" in proc.stdout
+    assert SECRET_KEY not in proc.stdout + proc.stderr
     client = weed.client()
     first = objects(client, "static/")
     assert {k.removeprefix("static/"): v[0] for k, v in first.items()} == local
+    types = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+             ".mjs": "text/javascript; charset=utf-8", ".png": "image/png", ".woff2": "font/woff2",
+             ".svg": "image/svg+xml; charset=utf-8", ".json": "application/json; charset=utf-8"}
+    encodings = {".gz": "gzip", ".br": "br"}
     for key, (body, ctype, cache, encoding, _) in first.items():
-        if key.endswith((".css", ".css.gz")):
-            assert ctype == "text/css; charset=utf-8"
-        if key.endswith("manifest.json") or key.endswith("importmap.json"):
+        stem, ext = os.path.splitext(key)
+        assert encoding == encodings.get(ext), key
+        if ext in encodings:
+            ext = os.path.splitext(stem)[1]
+        assert ctype == types[ext], key
+        if key in ("static/manifest.json", "static/importmap.json"):
             assert cache == "public, max-age=60", key
         else:
             assert cache == "public, max-age=31536000, immutable", key
-        assert encoding == ("gzip" if key.endswith(".gz") else None), key
-    gz = manifest["assets"]["js/app.js"]["encodings"]["gzip"]
-    assert gzip.decompress(first[f"static/{gz}"][0]) == FILES["js/app.js"]
+    entry = manifest["assets"]["js/app.js"]
+    assert gzip.decompress(first[f"static/{entry['encodings']['gzip']}"][0]) == first[f"static/{entry['path']}"][0]
+
+    mirror = tmp_path / "mirror"  # what a CDN would serve verifies as a whole release
+    for key, (body, *_) in first.items():
+        (mirror / key).parent.mkdir(parents=True, exist_ok=True)
+        (mirror / key).write_bytes(body)
+    assert run_cli("verify", mirror / "static", "--extra").returncode == 0
 
     proc = publish(weed, out, "static")
     assert proc.returncode == 0, proc.stderr

@@ -196,6 +196,7 @@ def test_run_time_imports_no_compiler_module(release: Path) -> None:
         django.setup()
         import assetbuild.runtime, assetbuild.jinja, assetbuild.flask
         import assetbuild.django.storage, assetbuild.django.templatetags.assetbuild
+        import assetbuild.django.whitenoise
         from django.template import engines
         engines["django"].from_string("{{% load assetbuild %}}{{% asset_url 'js/app.js' %}}").render({{}})
         banned = ("rjsmin", "rcssmin", "blake3", "assetbuild.compiler")

@@ -9,6 +9,8 @@ import os
 import sys
 import tarfile
 
+import pytest
+
 from conftest import run_cli
 from handmade_release import make_release
 
@@ -25,10 +27,10 @@ def release(tmp_path, **kw):
 
 
 def test_whole_release_passes(tmp_path):
-    out, _ = release(tmp_path, importmap={"imports": {}})
+    out, _ = release(tmp_path, modules=("js/app.js",))
     proc = run_cli("verify", out, "--extra")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "5 files checked; release is whole" in proc.stdout
+    assert "6 files checked; release is whole" in proc.stdout  # 5 assets + importmap.json
 
 
 def test_removed_altered_and_stray_files_are_reported(tmp_path):
@@ -147,6 +149,15 @@ def test_archive_whole_and_tampered(tmp_path):
     assert "unsafe: ../escape.txt: archive member outside the release folder" in proc.stdout
 
 
+def test_archive_without_manifest(tmp_path):
+    archive = tmp_path / "r.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        info = tarfile.TarInfo("css/a.css")
+        tar.addfile(info, io.BytesIO(b""))
+    proc = run_cli("verify", archive)
+    assert proc.returncode == 1 and "no manifest.json at the top of the archive" in proc.stderr
+
+
 def test_not_an_archive(tmp_path):
     bogus = tmp_path / "release.tar.gz"
     bogus.write_bytes(b"\x1f\x8b garbage")
@@ -164,3 +175,22 @@ def test_verify_runs_without_blake3(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env={**os.environ})
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("command", [
+    ("verify", "{out}"), ("pack", "{out}", "-o", "{tmp}/r.tar.gz"), ("clean", "{out}", "--keep", "1"),
+    ("publish", "{out}", "--to", "s3://bucket/p", "--endpoint-url", "http://127.0.0.1:9"),
+])
+def test_every_release_command_refuses_an_escaping_manifest_path(tmp_path, command):
+    out, manifest = release(tmp_path)
+    (tmp_path / "outside.css").write_text("body{}")
+    manifest["assets"]["evil.css"] = {"path": "css/../../outside.css", "size": 6,
+                                      "integrity": "sha384-x", "encodings": {}}
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    before = sorted(p for p in tmp_path.rglob("*"))
+    args = [a.format(out=out, tmp=tmp_path) for a in command]
+    proc = run_cli(*args, env={"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y"})
+    assert proc.returncode == 1
+    assert "is not a relative path inside the release" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert sorted(p for p in tmp_path.rglob("*")) == before  # nothing written or removed

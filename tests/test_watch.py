@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
 import threading
@@ -14,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import read_manifest, write_tree
+from watching import Watch
 
 pytest.importorskip("watchfiles")
 
@@ -24,50 +23,6 @@ APP = {
     "static/img/logo.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>\n",
     "static/js/app.js": "console.log('hello')\n",
 }
-
-
-class Watch:
-    """A running `assetbuild watch` whose output is collected line by line."""
-
-    def __init__(self, app: Path, *args: str):
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ASSETBUILD_")}
-        self.tmp = app.parent / "tmp"  # where the session's build cache goes
-        self.tmp.mkdir(exist_ok=True)
-        env["TMPDIR"] = str(self.tmp)
-        self.proc = subprocess.Popen([sys.executable, "-m", "assetbuild", "watch", *args],
-                                     cwd=app, env=env, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
-        self.lines: list[str] = []
-        self.errors: list[str] = []
-        self._seen = threading.Condition()
-        for stream, sink in ((self.proc.stdout, self.lines), (self.proc.stderr, self.errors)):
-            threading.Thread(target=self._pump, args=(stream, sink), daemon=True).start()
-
-    def _pump(self, stream, sink: list[str]) -> None:
-        for line in stream:
-            with self._seen:
-                sink.append(line)
-                self._seen.notify_all()
-
-    def wait_for(self, text: str, count: int = 1, timeout: float = 20) -> None:
-        """Wait until *text* has appeared in *count* lines of standard output."""
-        deadline = time.monotonic() + timeout
-        with self._seen:
-            while sum(text in line for line in self.lines) < count:
-                left = deadline - time.monotonic()
-                if left <= 0 or self.proc.poll() is not None:
-                    raise AssertionError(f"no {text!r} x{count} in output:\n{''.join(self.lines)}"
-                                         f"\nstderr:\n{''.join(self.errors)}")
-                self._seen.wait(min(left, 0.2))
-
-    def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-        try:
-            return self.proc.wait(timeout=20)
-        finally:
-            if self.proc.poll() is None:
-                self.proc.kill()
 
 
 @pytest.fixture
@@ -208,3 +163,13 @@ def test_bad_settings_at_start_exit_2(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert "no output folder" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_without_the_watch_extra_it_says_what_to_install(tmp_path):
+    app = write_tree(tmp_path / "app", APP)
+    code = ("import sys; sys.modules['watchfiles'] = None; "  # as if it were not installed
+            "from assetbuild.cli import main; sys.exit(main(['watch']))")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=app, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 2
+    assert "pip install 'assetbuild[watch]'" in proc.stderr

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from assetbuild import config as config_mod
+from assetbuild.commands.pack import print_archive
 from assetbuild.progress import Progress
 
 HELP = """\
@@ -56,6 +57,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="worker processes (default: one per CPU; 1 runs in-process)")
     p.add_argument("-q", "--quiet", action="store_true",
                    help="print only warnings and errors (no progress, no summary line)")
+    p.add_argument("--archive", metavar="FILE",
+                   help="after a successful build, also write a reproducible .tar.gz of the "
+                        "release (as 'assetbuild pack' does)")
     p.add_argument("--json", dest="json_out", metavar="FILE",
                    help="write a machine-readable summary to FILE ('-' for stdout)")
     p.set_defaults(func=run)
@@ -85,4 +89,6 @@ def run(args: argparse.Namespace) -> int:
             Path(args.json_out).write_text(text, encoding="utf-8")
     if not args.quiet and args.json_out != "-":
         print(result.describe())
+    if args.archive:
+        print_archive(result.out_dir, args.archive, quiet=args.quiet or args.json_out == "-")
     return 0

@@ -32,7 +32,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("release", metavar="DIR", help="release folder holding manifest.json")
     p.add_argument("--to", required=True, metavar="s3://BUCKET/PREFIX", help="where to upload")
     p.add_argument("--endpoint-url", metavar="URL",
-                   help="S3-compatible server (default: AWS, or $AWS_ENDPOINT_URL)")
+                   help="S3-compatible server (default: $AWS_ENDPOINT_URL_S3 or "
+                        "$AWS_ENDPOINT_URL, else AWS); path-style addressing is used")
     p.add_argument("--profile", metavar="NAME", help="profile from ~/.aws/config")
     p.add_argument("--checksums", choices=publish_mod.CHECKSUM_MODES,
                    help="when boto3 sends request checksums: when_required (default; works "

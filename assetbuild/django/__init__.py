@@ -5,8 +5,9 @@ and ``manage.py assetbuild``, the build-stage replacement for ``collectstatic``.
     STORAGES = {..., "staticfiles": {"BACKEND": "assetbuild.django.ManifestStorage"}}
 
 Settings: ``ASSETBUILD_MANIFEST`` (default ``STATIC_ROOT/manifest.json``, or
-$ASSETBUILD_MANIFEST) and ``ASSETBUILD_URL_PREFIX`` (default $ASSETBUILD_URL_PREFIX, then
-``STATIC_URL``). The release is loaded once, in ``AppConfig.ready()``.
+$ASSETBUILD_MANIFEST), ``ASSETBUILD_URL_PREFIX`` (default $ASSETBUILD_URL_PREFIX, then
+``STATIC_URL``) and ``ASSETBUILD_RELOAD`` (default $ASSETBUILD_RELOAD, then ``DEBUG``). The
+release is loaded once, in ``AppConfig.ready()``; with reload on, lookups follow rebuilds.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from assetbuild import runtime
 from assetbuild.manifest import MANIFEST_NAME, ManifestError
-from assetbuild.runtime import ENV_MANIFEST, ENV_URL_PREFIX, Assets, setting
+from assetbuild.runtime import ENV_MANIFEST, ENV_RELOAD, ENV_URL_PREFIX, Assets, flag, setting
 
 
 class AssetBuildConfig(AppConfig):
@@ -27,7 +27,8 @@ class AssetBuildConfig(AppConfig):
         from assetbuild.django import checks  # noqa: F401  (registers the system checks)
 
         try:
-            self.assets = Assets.load(manifest_setting(), url_prefix_setting())
+            self.assets = Assets.load(manifest_setting(), url_prefix_setting(),
+                                      reload=reload_setting())
         except (ManifestError, ValueError) as exc:
             self.error = str(exc)
             # manage.py commands start without a release (the build stage makes it) and
@@ -51,6 +52,11 @@ def url_prefix_setting() -> str:
     """ASSETBUILD_URL_PREFIX, else $ASSETBUILD_URL_PREFIX, else STATIC_URL."""
     return setting(getattr(settings, "ASSETBUILD_URL_PREFIX", None), ENV_URL_PREFIX,
                    settings.STATIC_URL or "/static/") or "/static/"
+
+
+def reload_setting() -> bool:
+    """ASSETBUILD_RELOAD, else $ASSETBUILD_RELOAD, else DEBUG: follow rebuilds of the release."""
+    return flag(getattr(settings, "ASSETBUILD_RELOAD", None), ENV_RELOAD, settings.DEBUG)
 
 
 def loaded_assets() -> Assets:

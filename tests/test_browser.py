@@ -1,0 +1,245 @@
+"""End to end: both example apps, compiled by their documented build command, served on
+127.0.0.1 and driven by headless Chromium (Debian's package, through Playwright)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import unquote, urlparse
+
+import pytest
+from conftest import FIXTURES
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--no-first-run", "--disable-component-update", "--disable-sync"]
+APPS = {
+    # name: (folder, build command, serve command with {port}, release env var)
+    "flask": (FIXTURES / "flask_app", ["-m", "flask", "--app", "app", "assetbuild", "compile"],
+              ["-m", "flask", "--app", "app", "run", "--host", "127.0.0.1", "--port", "{port}"],
+              "ASSETBUILD_MANIFEST"),
+    "django": (FIXTURES / "django_project", ["manage.py", "assetbuild"],
+               ["manage.py", "runserver", "--noreload", "127.0.0.1:{port}"], "STATIC_ROOT"),
+}
+
+
+def _env(release: Path, var: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ASSETBUILD_", "DJANGO_", "FLASK_"))}
+    env[var] = str(release / "manifest.json") if var == "ASSETBUILD_MANIFEST" else str(release)
+    return env
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing: .ci/setup.d/browser.sh installs it")
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def releases(tmp_path_factory) -> dict[str, Path]:
+    """Each app's release, built once by its documented build command."""
+    built = {}
+    for name, (folder, build, _, var) in APPS.items():
+        release = tmp_path_factory.mktemp(name) / "static"
+        proc = subprocess.run([sys.executable, *build], cwd=folder, env=_env(release, var),
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        assert (release / "manifest.json").is_file() and (release / "importmap.json").is_file()
+        built[name] = release
+    return built
+
+
+class Server:
+    def __init__(self, app: str, release: Path):
+        folder, _, serve, var = APPS[app]
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [sys.executable, *[a.format(port=self.port) for a in serve]], cwd=folder,
+            env=_env(release, var), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"{app} server exited:\n{self.proc.stdout.read()}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise AssertionError(f"{app} server did not start on port {self.port}")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def serve(app: str, release: Path) -> Iterator[Server]:
+    server = Server(app, release)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def visit(browser, url: str, wait_for: str | None) -> dict:
+    """Load *url* in a fresh context; return the network log, console and page state."""
+    context = browser.new_context()
+    page = context.new_page()
+    responses, failed, console = [], [], []
+    page.on("response", lambda r: responses.append(
+        {"url": r.url, "status": r.status, "cache": r.headers.get("cache-control", "")}))
+    page.on("requestfailed", lambda r: failed.append(f"{r.url} {r.failure}"))
+    page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+    page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+    page.goto(url, wait_until="load")
+    if wait_for:
+        page.wait_for_function(wait_for, timeout=10_000)
+    page.wait_for_load_state("networkidle")
+    state = page.evaluate("""async () => {
+        await document.fonts.ready;
+        const css = (sel, prop) => getComputedStyle(document.querySelector(sel))[prop];
+        const root = document.documentElement.dataset;
+        return {
+            h1Color: css("h1", "color"), h1Font: css("h1", "fontFamily"),
+            bodyBackground: css("body", "backgroundColor"), cardBorder: css(".card", "borderTopColor"),
+            logoImage: css(".logo", "backgroundImage"),
+            fonts: [...document.fonts].map(f => [f.family, f.status]),
+            fontUsable: document.fonts.check('16px "Example Sans"'),
+            img: [...document.images].map(i => [i.currentSrc, i.complete && i.naturalWidth > 0]),
+            app: root.app || null, module: root.module || null, lazy: root.lazy || null,
+            bare: root.bare || null, sideEffect: globalThis.exampleSideEffect === true,
+            vendor: globalThis.vendorParts || null,
+            untagged: [...document.querySelectorAll(
+                "script[src], link[rel=stylesheet], link[rel=modulepreload]")]
+                .filter(e => !e.integrity).map(e => e.outerHTML),
+            importmaps: document.querySelectorAll("script[type=importmap]").length,
+        };
+    }""")
+    context.close()
+    return {"responses": responses, "failed": failed, "console": console, "state": state}
+
+
+def manifest_of(release: Path) -> dict:
+    return json.loads((release / "manifest.json").read_text(encoding="utf-8"))["assets"]
+
+
+def static_requests(result: dict, base: str) -> dict[str, dict]:
+    """Responses under /static/, keyed by the release-relative path they asked for."""
+    found = {}
+    for response in result["responses"]:
+        parsed = urlparse(response["url"])
+        assert parsed.netloc == urlparse(base).netloc, f"request off the app: {response['url']}"
+        if parsed.path.startswith("/static/"):
+            found[unquote(parsed.path[len("/static/"):])] = response
+    return found
+
+
+def check_page(result: dict, release: Path, base: str) -> None:
+    state, assets = result["state"], manifest_of(release)
+    fingerprinted = {entry["path"] for entry in assets.values()}
+    # Network: nothing failed, no 404, and only fingerprinted files were asked for.
+    assert result["failed"] == []
+    assert [r for r in result["responses"] if r["status"] >= 400] == []
+    requested = static_requests(result, base)
+    assert set(requested) <= fingerprinted, set(requested) - fingerprinted
+    for entry in assets.values():
+        if entry["path"] in requested:
+            cache = requested[entry["path"]]["cache"]
+            assert "immutable" in cache and "public" in cache, (entry["path"], cache)
+    # The font and every image loaded.
+    for name in [n for n in assets if n.startswith(("img/", "fonts/"))]:
+        assert requested.get(assets[name]["path"], {}).get("status") == 200, f"{name} not loaded"
+    assert ["Example Sans", "loaded"] in state["fonts"] and state["fontUsable"]
+    assert state["img"] and all(ok for _, ok in state["img"])
+    # The stylesheet applies: the bundle, its @import and its url() references.
+    assert state["h1Color"] == "rgb(30, 120, 200)"
+    assert state["h1Font"].startswith('"Example Sans"')
+    assert state["bodyBackground"] == "rgb(250, 250, 250)"  # from base.css, @imported
+    assert state["cardBorder"] == "rgb(200, 200, 200)"  # from theme.css, bundled
+    assert assets["img/logo.svg"]["path"] in unquote(state["logoImage"])
+    # Scripts and modules ran, with the import map resolving a bare specifier.
+    assert state["importmaps"] == 1
+    assert state["app"] == "ok" and state["vendor"] == ["a", "b"]
+    assert state["module"] == "hello modules" and state["lazy"] == "lazy ok"
+    assert state["sideEffect"] and state["bare"] == "hello bare"
+    # Every SRI check passed: each tag carries integrity and the console stayed clean.
+    assert state["untagged"] == []
+    assert result["console"] == []
+
+
+READY = "document.documentElement.dataset.lazy && document.documentElement.dataset.bare"
+
+
+@pytest.mark.parametrize("app,page", [("flask", "/"), ("django", "/"), ("django", "/jinja/")])
+def test_example_app_in_chromium(browser, releases, app: str, page: str) -> None:
+    release = releases[app]
+    for server in serve(app, release):
+        result = visit(browser, server.base + page, READY)
+        check_page(result, release, server.base)
+
+
+def tamper(release: Path, target: Path) -> dict[str, str]:
+    """Copy *release* to *target* with js/app.js and js/modules/greet.mjs changed in place
+    (same fingerprinted names, so their integrity no longer matches)."""
+    shutil.copytree(release, target)
+    assets = manifest_of(target)
+    changed = {}
+    for name in ("js/app.js", "js/modules/greet.mjs"):
+        entry = assets[name]
+        path = target / entry["path"]
+        data = path.read_bytes().replace(b"ok", b"no").replace(b"hello", b"pwned") + b"\n//x"
+        path.write_bytes(data)
+        for coding, twin in entry["encodings"].items():
+            if coding == "gzip":
+                (target / twin).write_bytes(gzip.compress(data))
+            elif coding == "br":
+                import brotli
+                (target / twin).write_bytes(brotli.compress(data))
+        changed[name] = entry["path"]
+    return changed
+
+
+@pytest.mark.parametrize("app", ["flask", "django"])
+def test_tampered_assets_are_blocked(browser, releases, tmp_path: Path, app: str) -> None:
+    target = tmp_path / "static"
+    changed = tamper(releases[app], target)
+    for server in serve(app, target):
+        result = visit(browser, server.base + "/", None)
+    requested = static_requests(result, server.base)
+    for path in changed.values():  # the server sent them; the browser refused to run them
+        assert requested[path]["status"] == 200
+    state = result["state"]
+    assert state["app"] is None and state["module"] is None and state["bare"] is None
+    assert state["h1Color"] == "rgb(30, 120, 200)"  # untouched assets still work
+    integrity_errors = [c for c in result["console"] if "integrity" in c]
+    assert len(integrity_errors) >= 2, result["console"]
+    assert any(changed["js/app.js"].rsplit("/", 1)[-1] in c for c in integrity_errors)
