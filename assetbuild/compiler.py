@@ -160,22 +160,23 @@ def compile_release(config: Config, on_warning: Callable[[Diagnostic], None] = l
             for name in ordered:
                 linker.finalize(name, opts)
             linker.wait()
+    bytes_in = sum(o.size_in for o in outcomes.values())
+    del outcomes  # every text is final now: free them before the manifest is built
+    linker.texts.clear()
 
     with _phase(timings, "commit"):
         entries = {}
         for name, w in sorted(linker.written.items()):
             extra = {"module": True} if w.is_module else {}
             entries[name] = Entry(w.path, w.size, w.integrity, dict(sorted(w.encodings.items())), extra)
-        assets_json = {n: e.to_json() for n, e in entries.items()}
-        manifest = Manifest(entries, generator=f"assetbuild {__version__}",
-                            build_id=compute_build_id(assets_json))
+        build_id = compute_build_id({n: e.to_json() for n, e in entries.items()})
+        manifest = Manifest(entries, generator=f"assetbuild {__version__}", build_id=build_id)
         map_path, map_data = out_dir / IMPORTMAP_NAME, importmap.dumps(entries).encode("utf-8")
         if not map_path.is_file() or map_path.read_bytes() != map_data:
             write_atomic(map_path, map_data)
         text = manifest.dumps()
         changed = commit_manifest(out_dir, text, manifest.build_id)
 
-    bytes_in = sum(o.size_in for o in outcomes.values())
     if record_key:
         Cache(config.cache_dir).put_json(f"build-{record_key}", {
             "manifest": hashlib.sha256(text.encode("utf-8")).hexdigest(), "bytes_in": bytes_in,
