@@ -6,27 +6,36 @@ order by dependency -> rewrite, fingerprint and write in that order -> commit ma
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import signal
 import time
+from collections import deque
 from contextlib import contextmanager
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from assetbuild import __version__, bundle, graph, importmap, sources
+import blake3
+
+from assetbuild import __version__, bundle, fingerprint, graph, importmap, sources
+from assetbuild.cache import Cache
 from assetbuild.compress import brotli_available
 from assetbuild.config import Config
 from assetbuild.diagnostics import BuildError, Diagnostic, UsageError, error, warning
 from assetbuild.importmap import IMPORTMAP_NAME
-from assetbuild.manifest import Entry, Manifest, compute_build_id
-from assetbuild.output import commit_manifest, write_atomic
+from assetbuild.manifest import MANIFEST_NAME, Entry, Manifest, ManifestError, compute_build_id
+from assetbuild.manifest import parse as parse_manifest
+from assetbuild.output import HISTORY_DIR, commit_manifest, write_atomic
 from assetbuild.refs import Placeholders, Ref, new_url, resolve, resolve_absolute_url
-from assetbuild.transform import Options, Outcome, Text, Written, finish, process_batch
+from assetbuild.transform import (TRANSFORM_VERSION, Options, Outcome, Text, Written, finish,
+                                  process_batch)
 
 BATCH_BYTES = 4 << 20
 BATCH_FILES = 64
+MAX_IN_FLIGHT = 32  # rewritten assets handed to workers and not yet written
 
 
 @dataclass
@@ -76,10 +85,12 @@ def _phase(timings: dict[str, float], name: str) -> Iterator[None]:
         timings[name] = timings.get(name, 0.0) + time.perf_counter() - start
 
 
-def compile_release(config: Config, on_warning: Callable[[Diagnostic], None] = lambda d: None) -> Result:
+def compile_release(config: Config, on_warning: Callable[[Diagnostic], None] = lambda d: None,
+                    on_progress: Callable[[int, int, int], None] | None = None) -> Result:
     """Build the release described by *config*; raise BuildError when it cannot be built.
 
     The previous manifest stays in place until every file of the new release is written.
+    *on_progress* is called as files are transformed with (files done, files, bytes read).
     """
     warnings: list[Diagnostic] = []
 
@@ -109,6 +120,19 @@ def compile_release(config: Config, on_warning: Callable[[Diagnostic], None] = l
         if problems:
             raise BuildError(problems)
         parts = {p for b in bundles for p in b.parts}
+    scan_warnings = len(warnings)
+
+    record_key = None
+    if config.cache_dir:
+        with _phase(timings, "check"):
+            record_key = _inputs_key(found, config, opts)
+            reused = _reuse(out_dir, Cache(config.cache_dir), record_key)
+        if reused is not None:
+            manifest, record = reused
+            for diag in record["warnings"]:
+                warn(Diagnostic(*diag))
+            return Result(out_dir, manifest, False, files_in=len(found),
+                          bytes_in=record["bytes_in"], warnings=warnings, timings=timings)
 
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -116,38 +140,95 @@ def compile_release(config: Config, on_warning: Callable[[Diagnostic], None] = l
         raise BuildError(error(f"cannot create the output folder: {exc.strerror}",
                                file=str(out_dir))) from None
 
-    with _phase(timings, "transform"):
-        outcomes: dict[str, Outcome] = {}
-        for outcome in _run_workers(found, parts, opts, config.jobs):
-            for diag in outcome.diagnostics:
-                warn(diag)
-            outcomes[outcome.logical] = outcome
+    batches = list(_batches(found, parts))
+    with _pool(config.jobs, len(batches)) as pool:
+        with _phase(timings, "transform"):
+            outcomes: dict[str, Outcome] = {}
+            bytes_read = 0
+            for outcome in _run_workers(pool, batches, opts):
+                for diag in outcome.diagnostics:
+                    warn(diag)
+                outcomes[outcome.logical] = outcome
+                bytes_read += outcome.size_in
+                if on_progress:
+                    on_progress(len(outcomes), len(found), bytes_read)
 
-    with _phase(timings, "order"):
-        linker = _Linker(found, outcomes, bundles, config, warn)
-        ordered = linker.order()
+        with _phase(timings, "order"):
+            linker = _Linker(found, outcomes, bundles, config, warn, pool)
+            ordered = linker.order()
 
-    with _phase(timings, "rewrite"):
-        for name in ordered:
-            linker.finalize(name, opts)
+        with _phase(timings, "rewrite"):
+            for name in ordered:
+                linker.finalize(name, opts)
+            linker.wait()
+    bytes_in = sum(o.size_in for o in outcomes.values())
+    del outcomes  # every text is final now: free them before the manifest is built
+    linker.texts.clear()
 
     with _phase(timings, "commit"):
         entries = {}
         for name, w in sorted(linker.written.items()):
             extra = {"module": True} if w.is_module else {}
             entries[name] = Entry(w.path, w.size, w.integrity, dict(sorted(w.encodings.items())), extra)
-        assets_json = {n: e.to_json() for n, e in entries.items()}
-        manifest = Manifest(entries, generator=f"assetbuild {__version__}",
-                            build_id=compute_build_id(assets_json))
+        build_id = compute_build_id({n: e.to_json() for n, e in entries.items()})
+        manifest = Manifest(entries, generator=f"assetbuild {__version__}", build_id=build_id)
         map_path, map_data = out_dir / IMPORTMAP_NAME, importmap.dumps(entries).encode("utf-8")
         if not map_path.is_file() or map_path.read_bytes() != map_data:
             write_atomic(map_path, map_data)
-        changed = commit_manifest(out_dir, manifest.dumps(), manifest.build_id)
+        text = manifest.dumps()
+        changed = commit_manifest(out_dir, text, manifest.build_id)
 
-    return Result(out_dir, manifest, changed,
-                  files_in=len(found), bytes_in=sum(o.size_in for o in outcomes.values()),
+    if record_key:
+        Cache(config.cache_dir).put_json(f"build-{record_key}", {
+            "manifest": hashlib.sha256(text.encode("utf-8")).hexdigest(), "bytes_in": bytes_in,
+            "warnings": [[d.level, d.message, d.file, d.line, d.hint]
+                         for d in warnings[scan_warnings:]]})
+    return Result(out_dir, manifest, changed, files_in=len(found), bytes_in=bytes_in,
                   bytes_out=sum(w.bytes_out for w in linker.written.values()),
                   warnings=warnings, timings=timings)
+
+
+def _inputs_key(found: dict[str, sources.Source], config: Config, opts: Options) -> str | None:
+    """A digest of everything a build reads: settings, tool version, every source's name,
+    place and bytes. None when a source cannot be read (the full build reports it)."""
+    hasher = blake3.blake3(json.dumps([
+        __version__, TRANSFORM_VERSION, str(opts.out_dir), opts.minify, opts.gzip, opts.brotli,
+        opts.hash_length, opts.url_prefix, config.strict, sorted(config.bundles.items()),
+        [str(root) for root in config.sources]]).encode("utf-8"))
+    try:
+        for name, src in found.items():
+            hasher.update(f"\0{name}\0{src.path}\0".encode("utf-8", "surrogateescape"))
+            hasher.update(fingerprint.file_digest(src.path))
+    except (OSError, ValueError):
+        return None
+    return hasher.hexdigest()
+
+
+def _reuse(out_dir: Path, cache: Cache, key: str | None) -> tuple[Manifest, dict] | None:
+    """The release in *out_dir* when the cache says a build from exactly these inputs wrote
+    it and every file it lists is still in place; None otherwise."""
+    record = cache.get_json(f"build-{key}") if key else None
+    try:
+        data = (out_dir / MANIFEST_NAME).read_bytes()
+        if record is None or hashlib.sha256(data).hexdigest() != record["manifest"]:
+            return None
+        if not (isinstance(record["bytes_in"], int) and all(
+                isinstance(d, list) and len(d) == 5 for d in record["warnings"])):
+            return None
+        manifest = parse_manifest(data, str(out_dir / MANIFEST_NAME))
+        if not (out_dir / HISTORY_DIR / f"{manifest.build_id}.json").is_file():
+            return None
+        if (out_dir / IMPORTMAP_NAME).read_bytes() != importmap.dumps(manifest.assets).encode("utf-8"):
+            return None
+        base = os.path.join(out_dir, "")
+        for entry in manifest.assets.values():
+            if os.stat(base + entry.path).st_size != entry.size:
+                return None
+            for rel in entry.encodings.values():
+                os.stat(base + rel)
+    except (OSError, KeyError, TypeError, ManifestError):
+        return None
+    return manifest, record
 
 
 def _batches(found: dict[str, sources.Source], parts: set[str]) -> Iterator[list[tuple[str, str, bool]]]:
@@ -164,18 +245,26 @@ def _batches(found: dict[str, sources.Source], parts: set[str]) -> Iterator[list
         yield batch
 
 
-def _run_workers(found: dict[str, sources.Source], parts: set[str], opts: Options,
-                 jobs: int) -> Iterator[Outcome]:
-    batches = list(_batches(found, parts))
-    workers = jobs or os.cpu_count() or 1
-    if workers <= 1 or len(batches) <= 1:
+@contextmanager
+def _pool(jobs: int, batches: int) -> Iterator[ProcessPoolExecutor | None]:
+    """Worker processes for the build (None: work in this process)."""
+    workers = min(jobs or os.cpu_count() or 1, batches)
+    if workers <= 1:
+        yield None
+        return
+    with ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent,
+                             initargs=(os.getpid(),)) as pool:
+        yield pool
+
+
+def _run_workers(pool: ProcessPoolExecutor | None, batches: list[list[tuple[str, str, bool]]],
+                 opts: Options) -> Iterator[Outcome]:
+    if pool is None:
         for batch in batches:
             yield from process_batch(batch, opts)
         return
-    with ProcessPoolExecutor(max_workers=min(workers, len(batches)), initializer=_die_with_parent,
-                             initargs=(os.getpid(),)) as pool:
-        for outcomes in pool.map(process_batch, batches, [opts] * len(batches)):
-            yield from outcomes
+    for outcomes in pool.map(process_batch, batches, [opts] * len(batches)):
+        yield from outcomes
 
 
 def _die_with_parent(parent: int) -> None:
@@ -195,8 +284,10 @@ class _Linker:
 
     def __init__(self, found: dict[str, sources.Source], outcomes: dict[str, Outcome],
                  bundles: list[bundle.Bundle], config: Config,
-                 warn: Callable[[Diagnostic], None]):
+                 warn: Callable[[Diagnostic], None], pool: ProcessPoolExecutor | None = None):
         self.found, self.config, self.warn = found, config, warn
+        self.pool = pool
+        self.pending: deque[tuple[str, Future[Written]]] = deque()
         self.texts: dict[str, Text] = {n: o.text for n, o in outcomes.items() if o.text}
         self.written: dict[str, Written] = {n: o.written for n, o in outcomes.items() if o.written}
         self.bundles = {b.name: b for b in bundles}
@@ -282,11 +373,28 @@ class _Linker:
                         hint="load it with <script type=module> and let the browser import it"))
                 pieces.append(self._rewritten(text, name))
             data = bundle.join(b.kind, pieces).encode("utf-8")
-            self.written[name] = finish(name, data, opts, size_in=0)
+            self._finish(name, data, opts, False, 0)
             return
         text = self.texts.get(name)
         if text is None:
             return
         data = self._rewritten(text, name).encode("utf-8")
-        self.written[name] = finish(name, data, opts, text.is_module,
-                                    size_in=self.found[name].size)
+        self._finish(name, data, opts, text.is_module, self.found[name].size)
+
+    def _finish(self, name: str, data: bytes, opts: Options, is_module: bool, size_in: int) -> None:
+        """Fingerprint *data* here (dependents need its name now); compress and write it in
+        a worker when there are workers."""
+        if self.pool is None:
+            self.written[name] = finish(name, data, opts, is_module, size_in)
+            return
+        path = fingerprint.digested_name(name, fingerprint.digest(data), opts.hash_length)
+        self.written[name] = Written(name, path, len(data), "", {}, size_in, 0, is_module)
+        self.pending.append((name, self.pool.submit(finish, name, data, opts, is_module, size_in)))
+        self.wait(keep=MAX_IN_FLIGHT)  # bounds the bytes waiting for a worker
+
+    def wait(self, keep: int = 0) -> None:
+        """Collect what the workers wrote for assets finalized in this process, oldest
+        first, until at most *keep* are still in flight."""
+        while len(self.pending) > keep:
+            name, future = self.pending.popleft()
+            self.written[name] = future.result()

@@ -27,12 +27,12 @@ def brotli_available() -> bool:
     return True
 
 
-def gzip_bytes(data: bytes, level: int = 9) -> bytes:
+def gzip_bytes(data: bytes, level: int = 6) -> bytes:
     """Deterministic gzip: no file name, mtime 0."""
     return gzip.compress(data, compresslevel=level, mtime=0)
 
 
-def brotli_bytes(data: bytes, quality: int = 11) -> bytes:
+def brotli_bytes(data: bytes, quality: int = 10) -> bytes:
     import brotli
     mode = brotli.MODE_TEXT if len(data) < 1 << 20 else brotli.MODE_GENERIC
     return brotli.compress(data, quality=quality, mode=mode)

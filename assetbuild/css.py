@@ -15,7 +15,8 @@ from assetbuild.refs import LineIndex, Ref
 _TOKEN = re.compile(r"""
     (?P<comment>/\*.*?(?:\*/|\Z))
   | (?P<string>"(?:[^"\\\n]|\\.|\\\n)*(?:"|$)|'(?:[^'\\\n]|\\.|\\\n)*(?:'|$))
-  | (?P<func>-?(?:[A-Za-z_\u0080-\U0010ffff]|\\.)(?:[\w\u0080-\U0010ffff-]|\\.)*\()
+  | (?P<func>-?(?:[A-Za-z_\u0080-\U0010ffff]|\\.)(?:[\w\u0080-\U0010ffff-]|\\.)*+\()
+  | (?P<word>-?(?:[A-Za-z_\u0080-\U0010ffff]|\\.)(?:[\w\u0080-\U0010ffff-]|\\.)*+)
   | (?P<at>@[\w-]+)
   | (?P<open>\()
   | (?P<close>\))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import posixpath
 
 import blake3
@@ -12,6 +13,13 @@ import blake3
 def digest(data: bytes) -> str:
     """Hex blake3 digest of *data*."""
     return blake3.blake3(data).hexdigest()
+
+
+def file_digest(path: str | os.PathLike[str]) -> bytes:
+    """Raw blake3 digest of a file's bytes, read through a memory map (never held whole)."""
+    hasher = blake3.blake3()
+    hasher.update_mmap(path)
+    return hasher.digest()
 
 
 def integrity(data: bytes) -> str:

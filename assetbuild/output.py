@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import secrets
+import stat
 from pathlib import Path
 
 from assetbuild.diagnostics import BuildError, error
@@ -26,21 +27,27 @@ def _fail(path: Path, exc: OSError) -> BuildError:
 def write_atomic(path: Path, data: bytes, durable: bool = False) -> None:
     """Write *data* to *path* through a temporary file and a rename: readers see the old
     file or the new one, never a part. *durable* also flushes it to disk."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    target = os.fspath(path)
+    folder, name = os.path.split(target)
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as fh:
+        try:
+            fh = open(tmp, "wb")
+        except FileNotFoundError:  # the folder is new; creating it only then saves a syscall per file
+            os.makedirs(folder, exist_ok=True)
+            fh = open(tmp, "wb")
+        with fh:
             fh.write(data)
             if durable:
                 fh.flush()
                 os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except OSError as exc:
         try:
-            tmp.unlink()
+            os.unlink(tmp)
         except OSError:
             pass
-        raise _fail(path, exc) from None
+        raise _fail(Path(target), exc) from None
 
 
 def staging_file(out_dir: Path) -> Path:
@@ -65,9 +72,10 @@ def commit_staged(tmp: Path, out_dir: Path, rel: str) -> None:
 def write_content_addressed(out_dir: Path, rel: str, data: bytes) -> bool:
     """Write a fingerprinted file unless an equal-sized one is already there (its name is
     its content). Returns True when it wrote."""
-    path = out_dir / rel
+    path = os.path.join(out_dir, rel)
     try:
-        if path.stat().st_size == len(data) and not path.is_symlink():
+        st = os.lstat(path)
+        if st.st_size == len(data) and not stat.S_ISLNK(st.st_mode):
             return False
     except OSError:
         pass

@@ -33,6 +33,8 @@ def is_inside(path: Path, root: Path) -> bool:
 
 def bad_name_reason(name: str) -> str | None:
     """Why a file or folder name cannot become part of a logical name (None when it can)."""
+    if name.isascii() and name.isprintable() and "\\" not in name:
+        return None  # the common case, without a look at each character
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:

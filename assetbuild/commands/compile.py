@@ -9,7 +9,7 @@ from pathlib import Path
 
 from assetbuild import config as config_mod
 from assetbuild.commands.pack import print_archive
-from assetbuild.diagnostics import Diagnostic
+from assetbuild.progress import Progress
 
 HELP = """\
 Read every file under the source folders, minify JS and CSS, build bundles, rewrite
@@ -55,7 +55,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="build cache folder, reused between builds (build stage only)")
     p.add_argument("-j", "--jobs", type=int, metavar="N",
                    help="worker processes (default: one per CPU; 1 runs in-process)")
-    p.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="print only warnings and errors (no progress, no summary line)")
     p.add_argument("--archive", metavar="FILE",
                    help="after a successful build, also write a reproducible .tar.gz of the "
                         "release (as 'assetbuild pack' does)")
@@ -74,7 +75,12 @@ def run(args: argparse.Namespace) -> int:
         "cache_dir": args.cache_dir, "jobs": args.jobs,
     }
     cfg = config_mod.load(flags, config_file=args.config)
-    result = compile_release(cfg, on_warning=_print_warning)
+    progress = Progress.for_stream(sys.stderr, quiet=args.quiet)
+    try:
+        result = compile_release(cfg, on_warning=lambda diag: progress.message(diag.format()),
+                                 on_progress=progress.update)
+    finally:
+        progress.close()
     if args.json_out:
         text = json.dumps(result.summary(), indent=1, sort_keys=True) + "\n"
         if args.json_out == "-":
@@ -86,7 +92,3 @@ def run(args: argparse.Namespace) -> int:
     if args.archive:
         print_archive(result.out_dir, args.archive, quiet=args.quiet or args.json_out == "-")
     return 0
-
-
-def _print_warning(diag: Diagnostic) -> None:
-    print(diag.format(), file=sys.stderr)

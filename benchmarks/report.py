@@ -1,0 +1,238 @@
+"""Machine facts, the targets of issue #7, and the markdown report."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.metadata
+import os
+import platform
+import subprocess
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+MB = 2**20
+
+AB_KEYS = ("ab_cold", "ab_brotli", "ab_warm", "ab_changed")
+CHANGED_EXPECTED = {"admin/css/widgets.css", "admin/css/forms.css"}  # forms.css imports it
+
+
+def machine_facts() -> dict:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem = next(int(line.split()[1]) * 1024 for line in
+                   Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
+    except (OSError, StopIteration):
+        mem = 0
+    versions = {}
+    for dist in ("assetbuild", "Django", "whitenoise", "blake3", "Brotli", "rjsmin", "rcssmin"):
+        try:
+            versions[dist] = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            versions[dist] = "not installed"
+    commit = subprocess.run(["git", "-C", str(HERE), "describe", "--always", "--dirty"],
+                            capture_output=True, text=True).stdout.strip()
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory": mem, "kernel": platform.release(),
+            "python": platform.python_version(), "versions": versions, "commit": commit,
+            "load_before": os.getloadavg()}
+
+
+def targets(data: dict) -> list[tuple[str, str, str, bool | None]]:
+    """(target, measured, scale, met) rows; met is None when it could not be measured."""
+    rows = []
+    scales = data["scales"]
+    for scale, d in scales.items():
+        m = d["measures"]
+        rows.append(_ratio_row("cold compile, minify + gzip ≤ 0.15 × Django manifest collectstatic",
+                               m, "ab_cold", "django", 0.15, scale))
+        rows.append(_ratio_row("cold compile with brotli ≤ 0.2 × WhiteNoise compressed manifest",
+                               m, "ab_brotli", "whitenoise", 0.2, scale))
+        rows.append(_size_row(m, scale))
+        rows.append(_ratio_row("no-change rebuild with cache ≤ 0.05 × Django manifest collectstatic",
+                               m, "ab_warm", "django", 0.05, scale))
+        rows.append(_changed_row(m, scale))
+    keys = sorted(scales, key=int)
+    if len(keys) > 1:
+        lo, hi = keys[0], keys[-1]
+        factor = int(hi) / int(lo)
+        limit = 1.1 * factor
+        for key in ("ab_cold", "ab_brotli", "ab_warm"):
+            a, b = _median(scales[lo], key), _median(scales[hi], key)
+            label = scales[hi]["measures"].get(key, {}).get("label", key)
+            text = (f"scale {hi} ≤ {limit:g} × scale {lo}: {label}")
+            if a and b:
+                rows.append((text, f"{b:.2f} s / {a:.2f} s = {b / a:.2f}×", f"{lo}→{hi}",
+                             b / a <= limit))
+            else:
+                rows.append((text, "not measured", f"{lo}→{hi}", None))
+    top = keys[-1]
+    peaks = [(r["tree_rss"], r["label"]) for k, r in scales[top]["measures"].items()
+             if k in AB_KEYS and r["seconds"]]
+    if peaks:
+        peak, label = max(peaks)
+        rows.append(("peak memory ≤ 200 MB (whole process tree, RSS)",
+                     f"{peak / MB:.0f} MB ({label})", str(top), peak <= 200 * MB))
+    else:
+        rows.append(("peak memory ≤ 200 MB (whole process tree, RSS)", "not measured", str(top),
+                     None))
+    return rows
+
+
+def _median(d: dict, key: str) -> float | None:
+    return d["measures"].get(key, {}).get("median")
+
+
+def _ratio_row(text, m, key, peer, limit, scale):
+    a, b = m.get(key, {}).get("median"), m.get(peer, {}).get("median")
+    if not (a and b):
+        return text, "not measured", str(scale), None
+    return text, f"{a:.2f} s / {b:.2f} s = {a / b:.3f}×", str(scale), a / b <= limit
+
+
+def _size_row(m, scale):
+    text = "brotli: total served bytes ≤ WhiteNoise's"
+    try:
+        a = m["ab_brotli"]["facts"]["sizes"]["served_br"]
+        b = m["whitenoise"]["facts"]["sizes"]["served_br"]
+    except KeyError:
+        return text, "not measured", str(scale), None
+    return text, f"{a / MB:.1f} MB vs {b / MB:.1f} MB", str(scale), a <= b
+
+
+def _changed_row(m, scale):
+    text = "one changed file rebuilds only it and what references it"
+    facts = m.get("ab_changed", {}).get("facts", {})
+    names = facts.get("assets_with_new_fingerprint")
+    if names is None:
+        return text, "not measured", str(scale), None
+    got = {n.split("/", 1)[1] for n in names}
+    return (text, f"new fingerprints: {', '.join(names) or 'none'}", str(scale),
+            got == CHANGED_EXPECTED)
+
+
+def _mark(met: bool | None) -> str:
+    return {True: "met", False: "**missed**", None: "not measured"}[met]
+
+
+def render(data: dict) -> str:
+    machine = data["machine"]
+    when = dt.datetime.fromtimestamp(data["started"], dt.timezone.utc)
+    took = (data["finished"] - data["started"]) / 60
+    lines = [
+        "# assetbuild benchmark report", "",
+        f"Generated by `python benchmarks/run.py {' '.join(_argv(data['args']))}` on "
+        f"{when:%Y-%m-%d %H:%M} UTC (took {took:.1f} min).", "",
+        "## Targets (issue #7), ratios from this run", "",
+        "| target | scale | measured | status |", "|---|---|---|---|",
+    ]
+    for text, measured, scale, met in targets(data):
+        lines.append(f"| {text} | {scale} | {measured} | {_mark(met)} |")
+    for scale, d in data["scales"].items():
+        lines += _scale_section(scale, d)
+    lines += _machine_section(machine, data)
+    return "\n".join(lines) + "\n"
+
+
+def _scale_section(scale, d) -> list[str]:
+    c = d["corpus"]
+    m = d["measures"]
+    django = m.get("django", {}).get("median")
+    wn = m.get("whitenoise", {}).get("median")
+    lines = ["", f"## Scale {scale}: {c['files']:,} files, {c['bytes'] / MB:.1f} MB", "",
+             "| measure | median s | runs (s) | × Django manifest | × WhiteNoise | CPU s | "
+             "tree peak RSS MB | tree peak PSS MB | largest process MB |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for key, r in m.items():
+        if r["error"]:
+            lines.append(f"| {r['label']} | failed: {r['error']} | | | | | | | |")
+            continue
+        med = r["median"]
+        runs = ", ".join(f"{s:.2f}" for s in r["seconds"])
+        rd = f"{med / django:.3f}" if django else ""
+        rw = f"{med / wn:.3f}" if wn else ""
+        lines.append(f"| {r['label']} | {med:.2f} | {runs} | {rd} | {rw} | {r['cpu_median']:.2f} | "
+                     f"{r['tree_rss'] / MB:.0f} | {r['tree_pss'] / MB:.0f} | "
+                     f"{_mb(r.get('max_hwm'))} |")
+    size_rows = [(r["label"], r["facts"]["sizes"]) for r in m.values()
+                 if r["facts"].get("sizes") and not r["error"]]
+    if size_rows:
+        lines += ["", "Output of the last run of each (fingerprinted files listed in the "
+                  "manifest; served = smallest variant a client accepting br/gzip downloads):", "",
+                  "| output | assets | raw MB | .gz files | .gz MB | .br files | .br MB | "
+                  "served (gzip client) MB | served (br client) MB |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        for label, s in size_rows:
+            lines.append(f"| {label} | {s['assets']:,} | {s['raw'] / MB:.1f} | {s['gzip_files']:,} "
+                         f"| {s['gzip'] / MB:.1f} | {s['br_files']:,} | {s['br'] / MB:.1f} | "
+                         f"{s['served_gzip'] / MB:.1f} | {s['served_br'] / MB:.1f} |")
+    phases = [(r["label"], r["facts"]["summary"]["timings"]) for k, r in m.items()
+              if k in AB_KEYS and not r["error"] and r["facts"].get("summary")]
+    if phases:
+        names = sorted({p for _, t in phases for p in t})
+        lines += ["", "assetbuild phases in the last run of each (seconds, from `--json`):", "",
+                  "| build | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+        for label, t in phases:
+            lines.append(f"| {label} | " + " | ".join(
+                f"{t[p]:.2f}" if p in t else "" for p in names) + " |")
+    changed = m.get("ab_changed", {}).get("facts", {})
+    if changed.get("assets_with_new_fingerprint") is not None:
+        lines += ["", f"One-file-changed rebuild: edited `{changed['changed_file']}` (copy 1); "
+                  f"assets with a new fingerprint: "
+                  f"{', '.join(changed['assets_with_new_fingerprint']) or 'none'}."]
+    return lines
+
+
+def _machine_section(machine, data) -> list[str]:
+    args = data["args"]
+    first = next(iter(data["scales"].values()))["corpus"]
+    versions = ", ".join(f"{k} {v}" for k, v in machine["versions"].items())
+    pkgs = ", ".join(f"{k} {v}" for k, v in first["packages"].items())
+    return [
+        "", "## Machine and method", "",
+        f"- CPU: {machine['cpu']}, {machine['cores']} cores; memory {machine['memory'] / 2**30:.0f} GiB; "
+        f"Linux {machine['kernel']}; Python {machine['python']}.",
+        f"- Load average (1, 5, 15 min) before: {_load(machine['load_before'])}; after: "
+        f"{_load(machine.get('load_after'))}. The machine may be shared, so compare ratios "
+        "within this run rather than seconds across runs.",
+        f"- Versions: {versions}; commit {machine['commit']}.",
+        f"- Corpus: {pkgs}; each package's folder from npm minus package.json, README, licence, "
+        "changelog, *.md and TypeScript files, plus `django/contrib/admin/static/admin`; "
+        "scale N is N copies under `copy1/` ... `copyN/`.",
+        f"- Each measure runs as a subprocess {args['repeat']} time(s), round-robin across "
+        f"measures; the brotli builds (WhiteNoise, assetbuild --brotli) {args['slow_repeat']} "
+        f"time(s), WhiteNoise at scales {args['whitenoise_scales']} and assetbuild --brotli at "
+        f"scales {args['brotli_scales']} (brotli at top quality is slow); medians are reported.",
+        "- Files are in the page cache for every measure (the corpus is read once before "
+        "timing). Output folders are fresh for cold runs and collectstatic; the warm runs "
+        "keep the output folder and the cache from the build before.",
+        "- CPU s: median user + system time of the command and all its descendants (wait4); "
+        "on a shared machine it shows the work done when wall time is inflated by waiting.",
+        "- Memory: tree peak = highest sum over the command and all its descendants, "
+        "sampled from /proc every 20 ms (RSS counts pages shared by forked workers in each "
+        "of them; PSS splits them); largest process = highest VmHWM (own peak RSS) of one "
+        "process of the tree, from the same samples. Peaks are the highest over repeats.",
+        f"- assetbuild runs with `-j {args['jobs']}`." if args.get("jobs") else
+        "- assetbuild runs with its default worker count.",
+    ]
+
+
+def _mb(value) -> str:
+    """Megabytes, or blank for figures an older harness did not record."""
+    return f"{value / MB:.0f}" if value else ""
+
+
+def _load(load) -> str:
+    return ", ".join(f"{x:.2f}" for x in load) if load else "?"
+
+
+def _argv(args: dict) -> list[str]:
+    out = []
+    if args.get("quick"):
+        out.append("--quick")
+    out += ["--scale", *map(str, args["scale"]), "--repeat", str(args["repeat"])]
+    if args.get("jobs"):
+        out += ["-j", str(args["jobs"])]
+    return out

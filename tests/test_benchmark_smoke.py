@@ -1,0 +1,38 @@
+"""The benchmark harness runs end to end on its small synthetic corpus (not a speed test)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from conftest import ROOT
+
+
+def test_quick_benchmark_writes_a_report_with_every_measure(tmp_path):
+    report = tmp_path / "REPORT.md"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--work", str(tmp_path),
+         "--report", str(report), "--only", "cp", "hash", "django", "ab_cold", "ab_warm",
+         "ab_changed"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+    results = json.loads((tmp_path / "results.json").read_text())
+    measures = results["scales"]["1"]["measures"]
+    assert set(measures) == {"cp", "hash", "django", "ab_cold", "ab_warm", "ab_changed"}
+    for key, res in measures.items():
+        assert res["error"] is None and res["median"] > 0, key
+        assert res["tree_rss"] > 0, key
+    # Every corpus file is in the Django and the assetbuild release.
+    files = results["scales"]["1"]["corpus"]["files"]
+    assert measures["django"]["facts"]["sizes"]["assets"] == files
+    assert measures["ab_cold"]["facts"]["sizes"]["assets"] == files
+    assert measures["ab_warm"]["facts"]["summary"]["changed"] is False
+
+    text = report.read_text()
+    assert "| one changed file rebuilds only it and what references it | 1 |" in text
+    assert "new fingerprints: copy1/admin/css/forms.css, copy1/admin/css/widgets.css | met |" in text
+    assert "× Django manifest" in text
+    # The edited corpus file is put back.
+    corpus_file = tmp_path / "quick-s1" / "copy1" / "admin" / "css" / "widgets.css"
+    assert b"bench-edit" not in corpus_file.read_bytes()

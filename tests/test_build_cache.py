@@ -1,0 +1,83 @@
+"""The build cache across rebuilds: nothing changed, one file changed, outputs or cache damaged."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import read_manifest, run_cli
+
+FILES = {
+    "static/css/site.css": '@import "parts.css";\nbody { background: url(../img/bg.svg) }\n'
+                           '.x { background: url(../img/missing.png) }\n',
+    "static/css/parts.css": ".part { color: red }\n",
+    "static/css/other.css": ".other { color: blue }\n",
+    "static/img/bg.svg": '<svg xmlns="http://www.w3.org/2000/svg"></svg>\n',
+    "static/js/app.js": "".join(f"function add{i}(a, b) {{\n  return a + b * {i};\n}}\n"
+                                for i in range(50)),
+}
+
+
+def build(tmp_path: Path, summary: str) -> tuple[dict, str]:
+    proc = run_cli("compile", tmp_path / "static", "--out", tmp_path / "out", "--cache",
+                   tmp_path / "cache", "--no-brotli", "--json", tmp_path / summary, check=True)
+    return json.loads((tmp_path / summary).read_text()), proc.stderr
+
+
+def test_rebuild_with_nothing_changed_reuses_the_release_and_repeats_warnings(tree, tmp_path):
+    tree(FILES)
+    first, first_err = build(tmp_path, "1.json")
+    before = read_manifest(tmp_path / "out")
+    second, second_err = build(tmp_path, "2.json")
+
+    assert first["changed"] is True and second["changed"] is False
+    assert "transform" in first["timings"]
+    assert "transform" not in second["timings"]  # only scanned, read and hashed
+    assert read_manifest(tmp_path / "out") == before
+    assert "missing.png" in first_err and second_err == first_err
+    assert second["warnings"] == first["warnings"]
+
+
+def test_a_missing_output_file_is_written_again(tree, tmp_path):
+    tree(FILES)
+    build(tmp_path, "1.json")
+    entry = read_manifest(tmp_path / "out")["assets"]["js/app.js"]
+    gz = tmp_path / "out" / entry["encodings"]["gzip"]
+    gz.unlink()
+    second, _ = build(tmp_path, "2.json")
+    assert "transform" in second["timings"]
+    assert gz.is_file()
+
+
+def test_damaged_or_foreign_build_records_are_ignored(tree, tmp_path):
+    tree(FILES)
+    build(tmp_path, "1.json")
+    before = read_manifest(tmp_path / "out")
+    records = list((tmp_path / "cache").rglob("build-*.json"))
+    assert records
+    for path in records:
+        entry = json.loads(path.read_text())
+        entry["value"]["manifest"] = "0" * 64  # claims another release
+        path.write_text(json.dumps(entry))
+    second, _ = build(tmp_path, "2.json")
+    assert "transform" in second["timings"]
+    for path in records:
+        path.write_bytes(b"\x00not json")
+    third, _ = build(tmp_path, "3.json")
+    assert "transform" in third["timings"]
+    assert read_manifest(tmp_path / "out") == before
+
+
+def test_one_changed_file_rebuilds_it_and_what_references_it(tree, tmp_path):
+    tree(FILES)
+    build(tmp_path, "1.json")
+    before = read_manifest(tmp_path / "out")["assets"]
+    texts = set((tmp_path / "cache").rglob("text-*.json"))
+    (tmp_path / "static/css/parts.css").write_text(".part { color: green }\n")
+    build(tmp_path, "2.json")
+    after = read_manifest(tmp_path / "out")["assets"]
+
+    changed = {name for name in after if after[name]["path"] != before[name]["path"]}
+    assert changed == {"css/parts.css", "css/site.css"}
+    new_texts = set((tmp_path / "cache").rglob("text-*.json")) - texts
+    assert len(new_texts) == 1  # only parts.css was minified and scanned again
