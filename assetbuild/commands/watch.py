@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
+from assetbuild.commands.build_options import add_build_options, build_flags
 from assetbuild.diagnostics import Diagnostic, UsageError
 
 HELP = """\
@@ -24,24 +24,7 @@ examples:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("watch", help="rebuild the release whenever a source file changes",
                        description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("sources", nargs="*", metavar="SOURCE", help="source folders")
-    p.add_argument("-o", "--out", metavar="DIR", help="output folder for the release")
-    p.add_argument("--config", metavar="FILE", type=Path,
-                   help="settings file (default: ./pyproject.toml with [tool.assetbuild], "
-                        "or ./assetbuild.toml)")
-    p.add_argument("--url-prefix", metavar="PREFIX", help="URL the release is served under")
-    p.add_argument("--ignore", metavar="GLOB", action="append", help="skip files matching GLOB")
-    p.add_argument("--strict", action="store_true", default=None,
-                   help="treat references to missing files as errors")
-    p.add_argument("--no-minify", dest="minify", action="store_false", default=None,
-                   help="copy JS and CSS without minifying")
-    p.add_argument("--no-gzip", dest="gzip", action="store_false", default=None,
-                   help="do not write .gz files")
-    p.add_argument("--no-brotli", dest="brotli", action="store_false", default=None,
-                   help="do not write .br files")
-    p.add_argument("--cache", dest="cache_dir", metavar="DIR",
-                   help="build cache folder (default: a temporary one for this session)")
-    p.add_argument("-j", "--jobs", type=int, metavar="N", help="worker processes")
+    add_build_options(p, "build cache folder (default: a temporary one for this session)")
     p.set_defaults(func=run)
 
 
@@ -53,12 +36,7 @@ def run(args: argparse.Namespace) -> int:
                          "pip install 'assetbuild[watch]'") from None
     from assetbuild.watch import Watcher
 
-    flags = {
-        "sources": args.sources or None, "out": args.out, "url_prefix": args.url_prefix,
-        "ignore": args.ignore, "strict": args.strict, "minify": args.minify,
-        "gzip": args.gzip, "brotli": args.brotli, "cache_dir": args.cache_dir,
-        "jobs": args.jobs,
-    }
+    flags = build_flags(args)
     watcher = Watcher(flags, args.config, report=_report, on_warning=_print_warning)
     try:
         watcher.run()
