@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping
 
-from assetbuild.manifest import Entry, ManifestError, safe_relative_path
+from assetbuild.manifest import Entry, ManifestError, read_json, safe_relative_path
 
 IMPORTMAP_NAME = "importmap.json"
 
@@ -40,13 +40,7 @@ def dumps(assets: Mapping[str, Entry]) -> str:
 
 def parse(data: bytes | str, source: str = IMPORTMAP_NAME) -> dict[str, Any]:
     """Validate ``importmap.json`` text; raise ManifestError naming *source* on any defect."""
-    try:
-        raw = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ManifestError(f"{source}: not valid JSON ({exc}); rebuild it with 'assetbuild compile'") from None
-    except RecursionError:
-        raise ManifestError(f"{source}: not a manifest (JSON nested too deeply); "
-                            "rebuild it with 'assetbuild compile'") from None
+    raw = read_json(data, source)
     imports = raw.get("imports") if isinstance(raw, dict) else None
     integrity = raw.get("integrity", {}) if isinstance(raw, dict) else None
     if not isinstance(imports, dict) or not isinstance(integrity, dict):

@@ -76,15 +76,20 @@ def safe_relative_path(value: object) -> bool:
     return all(part not in ("", ".", "..") for part in parts)
 
 
-def parse(data: bytes | str, source: str = MANIFEST_NAME) -> Manifest:
-    """Parse and validate manifest text; raise ManifestError naming *source* on any defect."""
+def read_json(data: bytes | str, source: str) -> Any:
+    """Decode release JSON (manifest or import map); ManifestError naming *source* if broken."""
     try:
-        raw = json.loads(data)
+        return json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ManifestError(f"{source}: not valid JSON ({exc}); rebuild it with 'assetbuild compile'") from None
     except RecursionError:
         raise ManifestError(f"{source}: not a manifest (JSON nested too deeply); "
                             "rebuild it with 'assetbuild compile'") from None
+
+
+def parse(data: bytes | str, source: str = MANIFEST_NAME) -> Manifest:
+    """Parse and validate manifest text; raise ManifestError naming *source* on any defect."""
+    raw = read_json(data, source)
     if not isinstance(raw, dict):
         raise ManifestError(f"{source}: expected a JSON object at the top level")
     if raw.get("version") != FORMAT_VERSION:
