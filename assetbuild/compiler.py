@@ -26,7 +26,7 @@ from assetbuild.compress import brotli_available
 from assetbuild.config import Config
 from assetbuild.diagnostics import BuildError, Diagnostic, UsageError, error, warning
 from assetbuild.importmap import IMPORTMAP_NAME
-from assetbuild.manifest import MANIFEST_NAME, Entry, Manifest, ManifestError, compute_build_id
+from assetbuild.manifest import MANIFEST_NAME, Entry, Manifest, ManifestError
 from assetbuild.manifest import parse as parse_manifest
 from assetbuild.output import HISTORY_DIR, commit_manifest, write_atomic
 from assetbuild.refs import Placeholders, Ref, new_url, resolve, resolve_absolute_url
@@ -170,12 +170,11 @@ def compile_release(config: Config, on_warning: Callable[[Diagnostic], None] = l
         for name, w in sorted(linker.written.items()):
             extra = {"module": True} if w.is_module else {}
             entries[name] = Entry(w.path, w.size, w.integrity, dict(sorted(w.encodings.items())), extra)
-        build_id = compute_build_id({n: e.to_json() for n, e in entries.items()})
-        manifest = Manifest(entries, generator=f"assetbuild {__version__}", build_id=build_id)
+        manifest, text = Manifest(entries, generator=f"assetbuild {__version__}").rendered()
         map_path, map_data = out_dir / IMPORTMAP_NAME, importmap.dumps(entries).encode("utf-8")
         if not map_path.is_file() or map_path.read_bytes() != map_data:
             write_atomic(map_path, map_data)
-        text = manifest.dumps()
+        del map_data
         changed = commit_manifest(out_dir, text, manifest.build_id)
 
     if record_key:

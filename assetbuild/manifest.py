@@ -57,7 +57,13 @@ class Manifest:
         }
 
     def dumps(self) -> str:
-        return json.dumps(self.to_json(), sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+        return self.rendered()[1]
+
+    def rendered(self) -> tuple["Manifest", str]:
+        """This manifest with its build id filled in, and its text, from one JSON tree."""
+        data = self.to_json()
+        text = json.dumps(data, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+        return Manifest(self.assets, self.generator, data["build_id"]), text
 
 
 def compute_build_id(assets_json: Mapping[str, Any]) -> str:
