@@ -11,23 +11,27 @@ from __future__ import annotations
 
 import bisect
 import re
+import string
 from dataclasses import dataclass, field
 
 import rjsmin
 
 from assetbuild.refs import LineIndex, Placeholders, Ref
 
-_PLAIN = re.compile(r"[^'\"`/]*")
-_PLAIN_IN_TEMPLATE = re.compile(r"[^'\"`/{}]*")
-_STRING = {q: re.compile(q + r"(?:[^" + q + r"\\\n\r]|\\.|\\\r\n)*(?:" + q + r"|(?=[\n\r])|\\?\Z)", re.S)
-           for q in "'\""}
-_LINE_COMMENT = re.compile(r"//[^\n\r\u2028\u2029]*")
-_BLOCK_COMMENT = re.compile(r"/\*.*?(?:\*/|\Z)", re.S)
+# Where the walk over code must stop: a whole string or comment (taken as one span), or a
+# slash, backtick or (inside a template substitution) brace that Python decides about.
+_STOP_ALTERNATIVES = "|".join([
+    *(q + r"[^" + q + r"\\\n\r]*+(?:\\.[^" + q + r"\\\n\r]*+)*+(?:" + q + r"|(?=[\n\r])|\\?\Z)" for q in "'\""),
+    r"//[^\n\r\u2028\u2029]*+",
+    r"/\*[^*]*+(?:\*(?!/)[^*]*+)*+(?:\*/|\Z)",
+])
+_STOP = re.compile(r"[^'\"`/]*+(?:(" + _STOP_ALTERNATIVES + r"|[/`])|\Z)", re.S)
+_STOP_IN_SUBSTITUTION = re.compile(r"[^'\"`/{}]*+(?:(" + _STOP_ALTERNATIVES + r"|[/`{}])|\Z)", re.S)
 _REGEX = re.compile(r"/(?:[^\\/\[\n\r]|\\.|\[(?:[^\]\\\n\r]|\\.)*\]?)*/?[\w$]*", re.S)
 _TEMPLATE_CHUNK = re.compile(r"(?:[^`\\$]|\\.|\$(?!\{))*", re.S)
 _WORD_BEFORE = re.compile(r"[\w$\u0080-\U0010ffff]+$")
 _SOURCEMAP = re.compile(r"//[#@][ \t]*sourceMappingURL=(\S+)[ \t]*\Z")
-_KEYWORD = re.compile(r"(?<![\w$.\u0080-\U0010ffff])(?:import|export)(?![\w$\u0080-\U0010ffff])")
+_ASCII_NAME_CHARS = frozenset(string.ascii_letters + string.digits + "_$")
 
 _TOKEN = re.compile(r"""
     (?P<ws>\s+)
@@ -67,51 +71,57 @@ def _regex_allowed(text: str, pos: int) -> bool:
     return True  # after an operator, punctuation, '{' or '}'
 
 
-def _skeleton(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-    """(spans that are not code, line comments) — strings, comments, templates, regexes."""
+def _skeleton(text: str, stop: int | None = None) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """(spans that are not code, line comments) — strings, comments, templates, regexes.
+
+    With *stop*, the walk ends at the first span starting after it: the spans are then
+    complete up to *stop*, which is all that judging offsets up to there needs.
+    """
     spans: list[tuple[int, int]] = []
     line_comments: list[tuple[int, int]] = []
     braces: list[int] = []  # open braces inside each template substitution
     pos, n = 0, len(text)
-    while pos < n:
-        pos = (_PLAIN_IN_TEMPLATE if braces else _PLAIN).match(text, pos).end()
-        if pos >= n:
-            break
-        c = text[pos]
-        start = pos
-        if c in "'\"":
-            pos = _STRING[c].match(text, pos).end()
-        elif c == "/":
-            nxt = text[pos + 1:pos + 2]
-            if nxt == "/":
-                pos = _LINE_COMMENT.match(text, pos).end()
-                line_comments.append((start, pos))
-            elif nxt == "*":
-                pos = _BLOCK_COMMENT.match(text, pos).end()
-            elif _regex_allowed(text, pos):
-                pos = _REGEX.match(text, pos).end()
+    stop = n if stop is None else stop
+    while pos < n:  # each round runs until a regex or template moves pos past a match
+        for m in (_STOP_IN_SUBSTITUTION if braces else _STOP).finditer(text, pos):
+            start, end = m.span(1)
+            if start == -1 or start > stop:  # the end of the text, or of what is needed
+                return spans, line_comments
+            c = text[start]
+            if c == "/":
+                if end - start > 1:  # a comment
+                    spans.append((start, end))
+                    if text[start + 1] == "/":
+                        line_comments.append((start, end))
+                elif _regex_allowed(text, start):
+                    pos = _REGEX.match(text, start).end()
+                    spans.append((start, pos))
+                    break
+            elif c == "{":
+                braces[-1] += 1
+            elif c == "}" and braces[-1] > 0:
+                braces[-1] -= 1
+            elif c in "`}":  # a template starts, or goes on after a substitution
+                pos = _template_chunk_end(text, start, braces)
+                spans.append((start, pos))
+                break
             else:
-                pos += 1
-                continue
-        elif c == "{":
-            braces[-1] += 1
-            pos += 1
-            continue
-        elif c == "}" and braces[-1] > 0:
-            braces[-1] -= 1
-            pos += 1
-            continue
-        else:  # a backtick, or the '}' that ends a template substitution
-            if c == "}":
-                braces.pop()
-            pos = _TEMPLATE_CHUNK.match(text, pos + 1).end()
-            if text.startswith("${", pos):
-                braces.append(0)
-                pos += 2
-            elif pos < n:
-                pos += 1
-        spans.append((start, pos))
+                spans.append((start, end))
+        else:
+            break
     return spans, line_comments
+
+
+def _template_chunk_end(text: str, start: int, braces: list[int]) -> int:
+    """Where the template text from the backtick or '}' at *start* ends: after its closing
+    backtick, or after a ``${`` (which opens a substitution on *braces*)."""
+    if text[start] == "}":
+        braces.pop()
+    pos = _TEMPLATE_CHUNK.match(text, start + 1).end()
+    if text.startswith("${", pos):
+        braces.append(0)
+        return pos + 2
+    return pos + 1 if pos < len(text) else pos
 
 
 def _in_spans(spans: list[tuple[int, int]], starts: list[int], pos: int) -> bool:
@@ -130,24 +140,51 @@ def _tokens_from(text: str, pos: int, limit: int = 1 << 16):
             yield m
 
 
+def _is_name_char(c: str) -> bool:
+    """Whether *c* can be part of a name (every non-ASCII character counts as one)."""
+    return c in _ASCII_NAME_CHARS or c > "\x7f"
+
+
+def _keyword_offsets(text: str) -> list[int]:
+    """Offsets of the words ``import`` and ``export``, in order: not where they are part of
+    a longer name (``exports``, ``$import``, ``importé``) or a property (``.export``).
+
+    Plain string searches with a look at the neighbours: a regex with look-behind took
+    seconds on large files.
+    """
+    found = []
+    for word in ("import", "export"):  # neither overlaps itself or the other
+        pos = text.find(word)
+        while pos != -1:
+            end = pos + len(word)
+            if not (pos and (text[pos - 1] == "." or _is_name_char(text[pos - 1]))
+                    or end < len(text) and _is_name_char(text[end])):
+                found.append(pos)
+            pos = text.find(word, end)
+    found.sort()
+    return found
+
+
 def scan(text: str) -> Scan:
     """Module specifiers (static and dynamic ``import``, ``export … from``) and source maps."""
     result = Scan()
-    if "import" not in text and "export" not in text and "sourceMappingURL" not in text:
-        return result  # plain substring tests: a regex with \b took seconds on large files
+    keywords = _keyword_offsets(text)
+    last_map = text.rfind("sourceMappingURL")
+    if not keywords and last_map == -1:
+        return result
     lines = LineIndex(text)
-    spans, line_comments = _skeleton(text)
+    spans, line_comments = _skeleton(text, stop=max(keywords[-1] if keywords else -1, last_map))
     starts = [s for s, _ in spans]
     for start, end in line_comments:
         sm = _SOURCEMAP.search(text, start, end)
         if sm:
             result.refs.append(Ref(sm.start(1), sm.end(1), sm.group(1), "sourcemap",
                                    lines.line(start)))
-    for kw in _KEYWORD.finditer(text):
-        if _in_spans(spans, starts, kw.start()) or text[max(0, kw.start() - 2):kw.start()] == "?.":
+    for kw in keywords:
+        if _in_spans(spans, starts, kw):
             continue
-        toks = _tokens_from(text, kw.end())
-        spec, module = _specifier(kw.group(), toks)
+        keyword = text[kw:kw + 6]
+        spec, module = _specifier(keyword, _tokens_from(text, kw + 6))
         result.is_module = result.is_module or module
         if spec is not None:
             s, e = spec.start() + 1, spec.end() - 1
@@ -223,7 +260,8 @@ _ESCAPE = r"\\u(?:[0-9a-fA-F]{4}|\{[0-9a-fA-F]+\})"
 _NAME_ESCAPE = re.compile(_ESCAPE)
 _NAME_REST = re.compile(r"(?:[\w$\u0080-\U0010ffff]|" + _ESCAPE + ")*")
 _SPACED_ESCAPE = re.compile(r"\s" + _ESCAPE + "|" + _ESCAPE + r"\s")
-_SPACED_DOT = re.compile(r"[0-9][ \t\n\r]+\.")
+_DOT_AFTER_SPACE = re.compile(r"\.(?<=[ \t\n\r]\.)")  # a literal first: fast to search
+_DIGITS_BEFORE = re.compile(r"[0-9_]+$")
 _HTML_COMMENT = re.compile(r"<!--|-->")
 
 
@@ -262,13 +300,23 @@ def _has_inline_multiline_comment(text: str) -> bool:
     return False
 
 
+def _spaced_dots(text: str):
+    """(digit, dot) offsets where a digit, spaces and a dot follow each other (``1 .x``)."""
+    for m in _DOT_AFTER_SPACE.finditer(text):
+        before = m.start() - 1
+        while before >= 0 and text[before] in " \t\n\r":
+            before -= 1
+        if before >= 0 and text[before] in "0123456789":
+            yield before, m.start()
+
+
 def _may_be_fragile(text: str) -> bool:
     """Cheap tests: False when *text* surely holds nothing rjsmin gets wrong, so the
     skeleton need not be built."""
     return (("`" in text and "${" in text and _may_nest_templates(text))
             or ("\\u" in text and _SPACED_ESCAPE.search(text) is not None)
             or "<!--" in text or "-->" in text
-            or _SPACED_DOT.search(text) is not None
+            or next(_spaced_dots(text), None) is not None
             or ("/*" in text and _has_inline_multiline_comment(text)))
 
 
@@ -283,29 +331,52 @@ def _fragile_edits(text: str) -> list[tuple[int, int, str | None]]:
     """
     spans, _ = _skeleton(text)
     starts = [s for s, _ in spans]
-    edits: list[tuple[int, int, str | None]] = []
-    depth, outer, nested = 0, 0, False  # open template substitutions, where the outer began
-    for start, end in spans:
-        piece = text[start:end]
-        if piece[0] == "`":
-            if depth == 0:
-                outer, nested = start, False
-            else:
-                nested = True
-            depth += piece.endswith("${")
-        elif piece[0] == "}":  # a template continues after a substitution
-            if not piece.endswith("${"):
-                depth -= 1
-                if depth == 0 and nested:
-                    edits.append((outer, end, None))
-        elif depth:
-            nested = nested or "`" in piece
-        elif piece.startswith("/*") and not piece.startswith("/*!") and _LINE_BREAK.search(piece):
-            edits.append((start, end, "\n"))
 
     def in_code(pos: int) -> bool:
         return not _in_spans(spans, starts, pos)
 
+    edits = _span_edits(text, spans)
+    edits += _escaped_name_edits(text, in_code)
+    edits += _spaced_dot_edits(text, in_code)
+    if "<!--" in text or "-->" in text:
+        _refuse_html_comments(text, in_code)
+    return edits
+
+
+def _span_edits(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int, str | None]]:
+    """Hide templates that nest another template, and turn block comments that span lines
+    (but are not /*! kept */) into a line break."""
+    edits: list[tuple[int, int, str | None]] = []
+    depth, outer, nested = 0, 0, False  # open template substitutions, where the outer began
+    for start, end in spans:
+        first = text[start]
+        if first == "`":
+            if depth == 0:
+                outer, nested = start, False
+            else:
+                nested = True
+            depth += _opens_substitution(text, start, end)
+        elif first == "}":  # a template continues after a substitution
+            if not _opens_substitution(text, start, end):
+                depth -= 1
+                if depth == 0 and nested:
+                    edits.append((outer, end, None))
+        elif depth:
+            nested = nested or text.find("`", start, end) != -1
+        elif (text.startswith("/*", start, end) and not text.startswith("/*!", start, end)
+              and _LINE_BREAK.search(text, start, end)):
+            edits.append((start, end, "\n"))
+    return edits
+
+
+def _opens_substitution(text: str, start: int, end: int) -> bool:
+    """Whether the template span text[start:end] ends with ``${``."""
+    return text.startswith("${", max(start, end - 2), end)
+
+
+def _escaped_name_edits(text: str, in_code) -> list[tuple[int, int, None]]:
+    """Hide each name written with a \\u escape, so rjsmin keeps the space before it."""
+    edits: list[tuple[int, int, None]] = []
     last = -1
     for m in _NAME_ESCAPE.finditer(text):
         if m.start() < last or not in_code(m.start()):
@@ -314,18 +385,29 @@ def _fragile_edits(text: str) -> list[tuple[int, int, str | None]]:
         begin = word.start() if word else m.start()
         last = _NAME_REST.match(text, m.start()).end()
         edits.append((begin, last, None))
-    for m in _SPACED_DOT.finditer(text):
-        digits = re.search(r"[0-9_]+$", text[max(0, m.start() - 64):m.start() + 1])
-        begin = m.start() + 1 - len(digits.group())
-        if in_code(m.start()) and not (begin and (text[begin - 1] in ".$_" or text[begin - 1].isalnum())):
-            edits.append((begin, m.end() - 1, None))  # keep '1 .x' from becoming '1.x'
+    return edits
+
+
+def _spaced_dot_edits(text: str, in_code) -> list[tuple[int, int, None]]:
+    """Hide ``1 `` before ``.x``, which rjsmin would make ``1.x`` (a syntax error)."""
+    edits: list[tuple[int, int, None]] = []
+    for digit, dot in _spaced_dots(text):
+        digits = _DIGITS_BEFORE.search(text, max(0, digit - 64), digit + 1)
+        begin = digit + 1 - len(digits.group())
+        if in_code(digit) and not (begin and (text[begin - 1] in ".$_" or text[begin - 1].isalnum())):
+            edits.append((begin, dot, None))
+    return edits
+
+
+def _refuse_html_comments(text: str, in_code) -> None:
+    """Raise Unminifiable for an HTML-like comment in code, which minifying could turn into
+    code or let hide the next line."""
     for m in _HTML_COMMENT.finditer(text):
         line_start = text.rfind("\n", 0, m.start()) + 1
         if in_code(m.start()) and (m.group() == "<!--" or not text[line_start:m.start()].strip()):
             line = text.count("\n", 0, m.start()) + 1
             raise Unminifiable(f"line {line} has an HTML-like comment '{m.group()}', which "
                                "minifying could turn into code or let hide the next line")
-    return edits
 
 
 def minify(text: str) -> str:

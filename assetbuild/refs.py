@@ -7,7 +7,6 @@ minifiers with placeholders.
 
 from __future__ import annotations
 
-import bisect
 import posixpath
 import re
 from dataclasses import dataclass
@@ -29,13 +28,22 @@ class Ref:
 
 
 class LineIndex:
-    """Line numbers of offsets in one text."""
+    """Line numbers of offsets in one text, counted on demand from the last one asked.
+
+    Asking in increasing order costs one pass over the text, and a file with no
+    references costs nothing.
+    """
 
     def __init__(self, text: str):
-        self._starts = [m.end() for m in re.finditer("\n", text)]
+        self._text = text
+        self._offset, self._line = 0, 1
 
     def line(self, offset: int) -> int:
-        return bisect.bisect_right(self._starts, offset) + 1
+        if offset < self._offset:
+            self._offset, self._line = 0, 1
+        self._line += self._text.count("\n", self._offset, offset)
+        self._offset = offset
+        return self._line
 
 
 def split_suffix(url: str) -> tuple[str, str]:
