@@ -259,7 +259,6 @@ _SUBSTITUTION_STEP = re.compile(r"[^{}'\"`/]*")
 _ESCAPE = r"\\u(?:[0-9a-fA-F]{4}|\{[0-9a-fA-F]+\})"
 _NAME_ESCAPE = re.compile(_ESCAPE)
 _NAME_REST = re.compile(r"(?:[\w$\u0080-\U0010ffff]|" + _ESCAPE + ")*")
-_SPACED_ESCAPE = re.compile(r"\s" + _ESCAPE + "|" + _ESCAPE + r"\s")
 _DOT_AFTER_SPACE = re.compile(r"\.(?<=[ \t\n\r]\.)")  # a literal first: fast to search
 _DIGITS_BEFORE = re.compile(r"[0-9_]+$")
 _HTML_COMMENT = re.compile(r"<!--|-->")
@@ -290,13 +289,20 @@ def _has_inline_multiline_comment(text: str) -> bool:
         end = text.find("*/", start + 2)
         if end == -1:
             return False
-        if _LINE_BREAK.search(text, start, end):
-            before = text[text.rfind("\n", 0, start) + 1:start]
+        if text[text.rfind("\n", 0, start) + 1:start].strip() and _LINE_BREAK.search(text, start, end):
             line_end = text.find("\n", end)
-            after = text[end + 2:line_end if line_end != -1 else len(text)]
-            if before.strip() and after.strip():
+            if text[end + 2:line_end if line_end != -1 else len(text)].strip():
                 return True
         start = text.find("/*", end + 2)
+    return False
+
+
+def _has_spaced_escape(text: str) -> bool:
+    """A \\u escape with white space right before or after it."""
+    for m in _NAME_ESCAPE.finditer(text):
+        start, end = m.span()
+        if start and text[start - 1].isspace() or end < len(text) and text[end].isspace():
+            return True
     return False
 
 
@@ -314,7 +320,7 @@ def _may_be_fragile(text: str) -> bool:
     """Cheap tests: False when *text* surely holds nothing rjsmin gets wrong, so the
     skeleton need not be built."""
     return (("`" in text and "${" in text and _may_nest_templates(text))
-            or ("\\u" in text and _SPACED_ESCAPE.search(text) is not None)
+            or ("\\u" in text and _has_spaced_escape(text))
             or "<!--" in text or "-->" in text
             or next(_spaced_dots(text), None) is not None
             or ("/*" in text and _has_inline_multiline_comment(text)))
