@@ -26,10 +26,12 @@ from assetbuild.compress import brotli_available
 from assetbuild.config import Config
 from assetbuild.diagnostics import BuildError, Diagnostic, UsageError, error, warning
 from assetbuild.importmap import IMPORTMAP_NAME
-from assetbuild.manifest import MANIFEST_NAME, Entry, Manifest, ManifestError
+from assetbuild.manifest import MANIFEST_NAME, Manifest, ManifestError
 from assetbuild.manifest import parse as parse_manifest
+from assetbuild.manifest import write_text as write_manifest_text
 from assetbuild.output import HISTORY_DIR, commit_manifest, write_atomic
 from assetbuild.refs import Placeholders, Ref, new_url, resolve, resolve_absolute_url
+from assetbuild.spool import TextSpool
 from assetbuild.transform import (TRANSFORM_VERSION, Options, Outcome, Text, Written, finish,
                                   process_batch)
 
@@ -43,8 +45,10 @@ class Result:
     """What a build did, for the summary line and --json."""
 
     out_dir: Path
-    manifest: Manifest
+    build_id: str
+    assets: int
     changed: bool
+    size_out: int = 0  # bytes of the fingerprinted files, uncompressed
     files_in: int = 0
     bytes_in: int = 0
     bytes_out: int = 0
@@ -53,8 +57,8 @@ class Result:
 
     def summary(self) -> dict:
         return {
-            "out": str(self.out_dir), "build_id": self.manifest.build_id,
-            "changed": self.changed, "assets": len(self.manifest.assets),
+            "out": str(self.out_dir), "build_id": self.build_id,
+            "changed": self.changed, "assets": self.assets,
             "files_in": self.files_in, "bytes_in": self.bytes_in,
             "bytes_written": self.bytes_out,
             "warnings": [d.format() for d in self.warnings],
@@ -64,10 +68,9 @@ class Result:
     def describe(self) -> str:
         total = sum(self.timings.values())
         state = "" if self.changed else " (unchanged)"
-        size_out = sum(e.size for e in self.manifest.assets.values())
         return (f"compiled {self.files_in} files ({_mb(self.bytes_in)}) into {self.out_dir}: "
-                f"{len(self.manifest.assets)} assets ({_mb(size_out)}), "
-                f"build {self.manifest.build_id}{state}, "
+                f"{self.assets} assets ({_mb(self.size_out)}), "
+                f"build {self.build_id}{state}, "
                 f"{len(self.warnings)} warnings, {total:.2f}s")
 
 
@@ -112,78 +115,89 @@ def compile_release(config: Config, on_warning: Callable[[Diagnostic], None] = l
         if sources.is_inside(root, out_dir):
             raise UsageError(f"{out_dir}: the output folder must not be or contain a source "
                              f"folder ({root}); write the release somewhere else, e.g. build/static")
-    with _phase(timings, "scan"):
-        exclude = [out_dir] + ([config.cache_dir] if config.cache_dir else [])
-        found = sources.scan(config.sources, config.ignore, exclude, warn)
-        where = str(config.config_file) if config.config_file else "bundles"
-        bundles, problems = bundle.plan(config.bundles, found, where)
-        if problems:
-            raise BuildError(problems)
-        parts = {p for b in bundles for p in b.parts}
-    scan_warnings = len(warnings)
+    # Workers are forked first, while this process is small: each starts with a copy of
+    # what this process holds, and the list of sources is large on a large tree.
+    with _pool(config.jobs) as pool:
+        with _phase(timings, "scan"):
+            exclude = [out_dir] + ([config.cache_dir] if config.cache_dir else [])
+            found = sources.scan(config.sources, config.ignore, exclude, warn)
+            where = str(config.config_file) if config.config_file else "bundles"
+            bundles, problems = bundle.plan(config.bundles, found, where)
+            if problems:
+                raise BuildError(problems)
+            parts = {p for b in bundles for p in b.parts}
+        scan_warnings = len(warnings)
 
-    record_key = None
-    if config.cache_dir:
-        with _phase(timings, "check"):
-            record_key = _inputs_key(found, config, opts)
-            reused = _reuse(out_dir, Cache(config.cache_dir), record_key)
-        if reused is not None:
-            manifest, record = reused
-            for diag in record["warnings"]:
-                warn(Diagnostic(*diag))
-            return Result(out_dir, manifest, False, files_in=len(found),
-                          bytes_in=record["bytes_in"], warnings=warnings, timings=timings)
+        record_key = None
+        if config.cache_dir:
+            with _phase(timings, "check"):
+                record_key = _inputs_key(found, config, opts)
+                reused = _reuse(out_dir, Cache(config.cache_dir), record_key)
+            if reused is not None:
+                manifest, record = reused
+                for diag in record["warnings"]:
+                    warn(Diagnostic(*diag))
+                return Result(out_dir, manifest.build_id, len(manifest.assets), False,
+                              size_out=sum(e.size for e in manifest.assets.values()),
+                              files_in=len(found), bytes_in=record["bytes_in"],
+                              warnings=warnings, timings=timings)
 
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise BuildError(error(f"cannot create the output folder: {exc.strerror}",
-                               file=str(out_dir))) from None
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise BuildError(error(f"cannot create the output folder: {exc.strerror}",
+                                   file=str(out_dir))) from None
 
-    batches = list(_batches(found, parts))
-    with _pool(config.jobs, len(batches)) as pool:
-        with _phase(timings, "transform"):
-            outcomes: dict[str, Outcome] = {}
-            bytes_read = 0
-            for outcome in _run_workers(pool, batches, opts):
-                for diag in outcome.diagnostics:
-                    warn(diag)
-                outcomes[outcome.logical] = outcome
-                bytes_read += outcome.size_in
-                if on_progress:
-                    on_progress(len(outcomes), len(found), bytes_read)
+        batches = list(_batches(found, parts))
+        if len(batches) <= 1:
+            pool = None  # one batch: no gain in shipping it to another process
+        with TextSpool() as spool:
+            linker = _Linker(found, bundles, config, warn, spool, pool)
+            with _phase(timings, "transform"):
+                done = bytes_in = 0
+                for outcome in _run_workers(pool, batches, opts):
+                    for diag in outcome.diagnostics:
+                        warn(diag)
+                    linker.add(outcome)
+                    done += 1
+                    bytes_in += outcome.size_in
+                    if on_progress:
+                        on_progress(done, len(found), bytes_in)
 
-        with _phase(timings, "order"):
-            linker = _Linker(found, outcomes, bundles, config, warn, pool)
-            ordered = linker.order()
+            with _phase(timings, "order"):
+                ordered = linker.link()
 
-        with _phase(timings, "rewrite"):
-            for name in ordered:
-                linker.finalize(name, opts)
-            linker.wait()
-    bytes_in = sum(o.size_in for o in outcomes.values())
-    del outcomes  # every text is final now: free them before the manifest is built
-    linker.texts.clear()
+            with _phase(timings, "rewrite"):
+                for name in ordered:
+                    linker.finalize(name, opts)
+                linker.wait()
 
     with _phase(timings, "commit"):
-        entries = {}
-        for name, w in sorted(linker.written.items()):
-            extra = {"module": True} if w.is_module else {}
-            entries[name] = Entry(w.path, w.size, w.integrity, dict(sorted(w.encodings.items())), extra)
-        manifest, text = Manifest(entries, generator=f"assetbuild {__version__}").rendered()
-        map_path, map_data = out_dir / IMPORTMAP_NAME, importmap.dumps(entries).encode("utf-8")
+        written = linker.written
+        names = sorted(written)
+        modules = {n: w.entry() for n, w in written.items() if w.is_module}
+        map_path, map_data = out_dir / IMPORTMAP_NAME, importmap.dumps(modules).encode("utf-8")
         if not map_path.is_file() or map_path.read_bytes() != map_data:
             write_atomic(map_path, map_data)
-        del map_data
-        changed = commit_manifest(out_dir, text, manifest.build_id)
+        del modules, map_data
+        text_digest = hashlib.sha256()
+
+        def render(write: Callable[[str], object]) -> str:
+            def tee(chunk: str) -> None:
+                text_digest.update(chunk.encode("utf-8"))
+                write(chunk)
+            return write_manifest_text(((n, written[n].entry_json()) for n in names),
+                                       f"assetbuild {__version__}", tee)
+        build_id, changed = commit_manifest(out_dir, render)
 
     if record_key:
         Cache(config.cache_dir).put_json(f"build-{record_key}", {
-            "manifest": hashlib.sha256(text.encode("utf-8")).hexdigest(), "bytes_in": bytes_in,
+            "manifest": text_digest.hexdigest(), "bytes_in": bytes_in,
             "warnings": [[d.level, d.message, d.file, d.line, d.hint]
                          for d in warnings[scan_warnings:]]})
-    return Result(out_dir, manifest, changed, files_in=len(found), bytes_in=bytes_in,
-                  bytes_out=sum(w.bytes_out for w in linker.written.values()),
+    return Result(out_dir, build_id, len(written), changed,
+                  size_out=sum(w.size for w in written.values()), files_in=len(found),
+                  bytes_in=bytes_in, bytes_out=sum(w.bytes_out for w in written.values()),
                   warnings=warnings, timings=timings)
 
 
@@ -245,14 +259,15 @@ def _batches(found: dict[str, sources.Source], parts: set[str]) -> Iterator[list
 
 
 @contextmanager
-def _pool(jobs: int, batches: int) -> Iterator[ProcessPoolExecutor | None]:
-    """Worker processes for the build (None: work in this process)."""
-    workers = min(jobs or os.cpu_count() or 1, batches)
+def _pool(jobs: int) -> Iterator[ProcessPoolExecutor | None]:
+    """Worker processes for the build (None: work in this process), started at once."""
+    workers = jobs or os.cpu_count() or 1
     if workers <= 1:
         yield None
         return
     with ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent,
                              initargs=(os.getpid(),)) as pool:
+        pool.submit(os.getpid)  # with fork, the first task starts every worker now
         yield pool
 
 
@@ -279,34 +294,60 @@ def _die_with_parent(parent: int) -> None:
 
 
 class _Linker:
-    """Resolves references to logical names and finalizes assets in dependency order."""
+    """Resolves references to logical names and finalizes assets in dependency order.
 
-    def __init__(self, found: dict[str, sources.Source], outcomes: dict[str, Outcome],
-                 bundles: list[bundle.Bundle], config: Config,
-                 warn: Callable[[Diagnostic], None], pool: ProcessPoolExecutor | None = None):
+    Text bodies wait in the spool file, not in memory, until their turn comes.
+    """
+
+    def __init__(self, found: dict[str, sources.Source], bundles: list[bundle.Bundle],
+                 config: Config, warn: Callable[[Diagnostic], None], spool: TextSpool,
+                 pool: ProcessPoolExecutor | None = None):
         self.found, self.config, self.warn = found, config, warn
-        self.pool = pool
+        self.spool, self.pool = spool, pool
         self.pending: deque[tuple[str, Future[Written]]] = deque()
-        self.texts: dict[str, Text] = {n: o.text for n, o in outcomes.items() if o.text}
-        self.written: dict[str, Written] = {n: o.written for n, o in outcomes.items() if o.written}
+        self.texts: dict[str, Text] = {}
+        self.bodies: dict[str, tuple[int, int]] = {}  # text name -> where its body is spooled
+        self.written: dict[str, Written] = {}
         self.bundles = {b.name: b for b in bundles}
         self.targets: dict[str, list[str | None]] = {}  # text name -> resolved name per ref
-        self.edges: dict[str, set[str]] = {}
+
+    def add(self, outcome: Outcome) -> None:
+        """Take one worker result: a finished asset, or a text still to rewrite."""
+        if outcome.written is not None:
+            self.written[outcome.logical] = outcome.written
+        elif outcome.text is not None:
+            text = outcome.text
+            self.bodies[text.logical] = self.spool.put(text.body)
+            text.body = ""
+            self.texts[text.logical] = text
+
+    def link(self) -> list[str]:
+        """Resolve every reference, report missing ones, and return the order in which
+        assets can be finalized (what an asset references comes before it)."""
         missing: list[Diagnostic] = []
+        edges: dict[str, set[str]] = {}
         for name, text in self.texts.items():
             resolved = [self._resolve(name, ref, missing) for ref in text.refs]
             self.targets[name] = resolved
-            self.edges[name] = {t for t in resolved if t is not None and t != name} | (
+            edges[name] = {t for t in resolved if t is not None and t != name} | (
                 {name} if name in resolved else set())
-        for b in bundles:
+        for b in self.bundles.values():
             deps = set()
             for part in b.parts:
                 deps |= {t for t in self.targets.get(part, ()) if t is not None}
-            self.edges[b.name] = deps
-        if missing and config.strict:
+            edges[b.name] = deps
+        if missing and self.config.strict:
             raise BuildError(missing)
         for diag in missing:
-            warn(diag)
+            self.warn(diag)
+        ordered, cycles = graph.order(edges)
+        if cycles:
+            raise BuildError([error("reference cycle: " + " -> ".join(c + [c[0]]),
+                                    file=self._file(c[0]),
+                                    hint="assets that reference each other cannot all be "
+                                         "fingerprinted; break the loop")
+                              for c in cycles])
+        return ordered
 
     def _file(self, name: str) -> str:
         src = self.found.get(name)
@@ -334,16 +375,6 @@ class _Linker:
                              hint=f"no source file '{name}'"))
         return None
 
-    def order(self) -> list[str]:
-        ordered, cycles = graph.order(self.edges)
-        if cycles:
-            raise BuildError([error("reference cycle: " + " -> ".join(c + [c[0]]),
-                                    file=self._file(c[0]),
-                                    hint="assets that reference each other cannot all be "
-                                         "fingerprinted; break the loop")
-                              for c in cycles])
-        return ordered
-
     def _rewritten(self, text: Text, base: str) -> str:
         """*text* with placeholders replaced by final URLs as seen from the asset *base*."""
         values = []
@@ -351,7 +382,8 @@ class _Linker:
             done = self.written.get(target) if target else None
             values.append(new_url(ref, done.path, base, self.config.url_prefix)
                           if done else text.raw[i])
-        return Placeholders(text.placeholder_prefix).restore(text.body, values)
+        body = self.spool.get(*self.bodies[text.logical])
+        return Placeholders(text.placeholder_prefix).restore(body, values)
 
     def finalize(self, name: str, opts: Options) -> None:
         if name in self.written:

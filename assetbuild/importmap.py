@@ -10,10 +10,9 @@ name (``js/modules/util.js``, a bare specifier) and its unfingerprinted relative
 
 from __future__ import annotations
 
-import json
 from typing import Any, Mapping
 
-from assetbuild.manifest import Entry, ManifestError, read_json, safe_relative_path
+from assetbuild.manifest import Entry, ManifestError, read_json, render_json, safe_relative_path
 
 IMPORTMAP_NAME = "importmap.json"
 
@@ -35,7 +34,7 @@ def build(assets: Mapping[str, Entry]) -> dict[str, Any]:
 
 def dumps(assets: Mapping[str, Entry]) -> str:
     """``importmap.json`` text for *assets*: sorted keys, UTF-8, trailing newline."""
-    return json.dumps(build(assets), sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+    return render_json(build(assets))
 
 
 def parse(data: bytes | str, source: str = IMPORTMAP_NAME) -> dict[str, Any]:

@@ -12,7 +12,8 @@ import os
 import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from typing import Any, Callable, Iterable, Mapping
 
 MANIFEST_NAME = "manifest.json"
 FORMAT_VERSION = 1
@@ -47,29 +48,68 @@ class Manifest:
     generator: str = ""
     build_id: str = ""
 
-    def to_json(self) -> dict[str, Any]:
-        assets = {name: self.assets[name].to_json() for name in sorted(self.assets)}
-        return {
-            "version": FORMAT_VERSION,
-            "generator": self.generator,
-            "build_id": self.build_id or compute_build_id(assets),
-            "assets": assets,
-        }
-
     def dumps(self) -> str:
         return self.rendered()[1]
 
     def rendered(self) -> tuple["Manifest", str]:
-        """This manifest with its build id filled in, and its text, from one JSON tree."""
-        data = self.to_json()
-        text = json.dumps(data, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
-        return Manifest(self.assets, self.generator, data["build_id"]), text
+        """This manifest with its build id filled in, and its text."""
+        chunks: list[str] = []
+        build_id = write_text(((name, self.assets[name].to_json()) for name in sorted(self.assets)),
+                              self.generator, chunks.append)
+        return Manifest(self.assets, self.generator, build_id), "".join(chunks)
 
 
-def compute_build_id(assets_json: Mapping[str, Any]) -> str:
-    """A short hex digest over every entry: equal releases have equal build ids."""
-    blob = json.dumps(assets_json, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+def write_text(assets: Iterable[tuple[str, Mapping[str, Any]]], generator: str,
+               write: Callable[[str], object]) -> str:
+    """Write manifest text through *write*, entry by entry, and return its build id.
+
+    *assets* yields (logical name, entry data) sorted by name. The text is exactly what
+    ``json.dumps(manifest, sort_keys=True, indent=1, ensure_ascii=False)`` and a newline
+    give, but no copy of the whole manifest is ever held. The build id is the start of
+    the sha256 of the assets object in compact sorted JSON: equal releases, equal ids.
+    """
+    digest = hashlib.sha256(b"{")
+    write('{\n "assets": {')
+    sep = ""
+    for name, data in assets:
+        key = encode_basestring(name)
+        compact = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        digest.update(f"{sep}{key}:{compact}".encode("utf-8"))
+        write(f"{sep}\n  {key}: {_pretty(data, 2)}")
+        sep = ","
+    digest.update(b"}")
+    write("\n }" if sep else "}")
+    build_id = digest.hexdigest()[:16]
+    for key, value in (("build_id", build_id), ("generator", generator),
+                       ("version", FORMAT_VERSION)):
+        write(f',\n "{key}": {_pretty(value, 1)}')
+    write("\n}\n")
+    return build_id
+
+
+def render_json(value: Any) -> str:
+    """Release JSON text (import map, manifest): ``json.dumps(value, sort_keys=True,
+    indent=1, ensure_ascii=False)`` and a newline, with strings escaped in C."""
+    return _pretty(value, 0) + "\n"
+
+
+def _pretty(value: Any, depth: int) -> str:
+    """*value* as ``json.dumps(sort_keys=True, indent=1, ensure_ascii=False)`` writes it
+    *depth* levels deep (dicts with string keys, lists and scalars)."""
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        inner = "\n" + " " * (depth + 1)
+        items = (f"{encode_basestring(k)}: {_pretty(v, depth + 1)}" for k, v in sorted(value.items()))
+        return "{" + inner + ("," + inner).join(items) + "\n" + " " * depth + "}"
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "[]"
+        inner = "\n" + " " * (depth + 1)
+        return "[" + inner + ("," + inner).join(_pretty(v, depth + 1) for v in value) + "\n" + " " * depth + "]"
+    if isinstance(value, str):
+        return encode_basestring(value)
+    return json.dumps(value)
 
 
 def safe_relative_path(value: object) -> bool:

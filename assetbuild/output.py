@@ -5,8 +5,10 @@ from __future__ import annotations
 import errno
 import os
 import secrets
+import shutil
 import stat
 from pathlib import Path
+from typing import Callable
 
 from assetbuild.diagnostics import BuildError, error
 from assetbuild.manifest import MANIFEST_NAME
@@ -71,39 +73,113 @@ def commit_staged(tmp: Path, out_dir: Path, rel: str) -> None:
 
 def write_content_addressed(out_dir: Path, rel: str, data: bytes) -> bool:
     """Write a fingerprinted file unless an equal-sized one is already there (its name is
-    its content). Returns True when it wrote."""
+    its content). Returns True when it wrote.
+
+    A new name is written in place, without a temporary file: no manifest lists it until
+    this build commits, and a build killed half-way leaves a short file that the next
+    build sees by its size and replaces atomically. An existing file of the wrong size
+    (damaged, or left by a killed build) is replaced through a rename.
+    """
     path = os.path.join(out_dir, rel)
     try:
         st = os.lstat(path)
-        if st.st_size == len(data) and not stat.S_ISLNK(st.st_mode):
-            return False
     except OSError:
-        pass
-    write_atomic(path, data)
+        st = None
+    if st is not None:
+        if st.st_size == len(data) and stat.S_ISREG(st.st_mode):
+            return False
+        write_atomic(path, data)
+        return True
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+    try:
+        try:
+            fd = os.open(path, flags, 0o666)
+        except FileNotFoundError:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            fd = os.open(path, flags, 0o666)
+    except FileExistsError:  # another build is writing the same name right now
+        write_atomic(path, data)
+        return True
+    except OSError as exc:
+        raise _fail(Path(path), exc) from None
+    try:
+        with open(fd, "wb", closefd=True) as fh:
+            fh.write(data)
+    except OSError as exc:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+        raise _fail(Path(path), exc) from None
     return True
 
 
-def commit_manifest(out_dir: Path, text: str, build_id: str) -> bool:
-    """Keep a copy under manifests/<build_id>.json, then replace manifest.json (the commit
-    point). Returns False when the release was already exactly this one."""
-    data = text.encode("utf-8")
+def commit_manifest(out_dir: Path, render: Callable[[Callable[[str], object]], str]) -> tuple[str, bool]:
+    """Commit a release: *render* writes the manifest text through the function it is
+    given and returns the build id. The text goes to a temporary file, then to
+    manifests/<build_id>.json, and last replaces manifest.json (the commit point).
+    Returns (build id, False when the release was already exactly this one)."""
     target = out_dir / MANIFEST_NAME
+    tmp = staging_file(out_dir)
     try:
-        unchanged = target.read_bytes() == data
+        try:
+            with open(tmp, "w", encoding="utf-8", newline="") as fh:
+                build_id = render(fh.write)
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError as exc:
+            raise _fail(target, exc) from None
+        history = out_dir / HISTORY_DIR / f"{build_id}.json"
+        if not history.exists():
+            _copy_durable(tmp, history)
+        if _same_bytes(tmp, target):
+            return build_id, False
+        try:
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise _fail(target, exc) from None
+        _sync_folder(out_dir)
+        return build_id, True
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _copy_durable(src: Path, dest: Path) -> None:
+    """Copy *src* to *dest* through a temporary file, flushed to disk, then renamed."""
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, tmp)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, dest)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise _fail(dest, exc) from None
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    """True when the files *a* and *b* both exist and hold the same bytes."""
+    try:
+        if a.stat().st_size != b.stat().st_size:
+            return False
+        with open(a, "rb") as fa, open(b, "rb") as fb:
+            while True:
+                chunk = fa.read(1 << 20)
+                if chunk != fb.read(1 << 20):
+                    return False
+                if not chunk:
+                    return True
     except OSError:
-        unchanged = False
-    history = out_dir / HISTORY_DIR / f"{build_id}.json"
-    if not history.exists():
-        write_atomic(history, data, durable=True)
-    if unchanged:
         return False
-    write_atomic(target, data, durable=True)
+
+
+def _sync_folder(folder: Path) -> None:
     try:
-        fd = os.open(out_dir, os.O_RDONLY)
+        fd = os.open(folder, os.O_RDONLY)
         try:
             os.fsync(fd)
         finally:
             os.close(fd)
     except OSError:
         pass
-    return True

@@ -12,10 +12,12 @@ import os
 import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from assetbuild import compress, css, fingerprint, js
 from assetbuild.cache import Cache
 from assetbuild.diagnostics import Diagnostic, warning
+from assetbuild.manifest import Entry
 from assetbuild.output import commit_staged, staging_file, write_content_addressed
 from assetbuild.refs import Placeholders, Ref, is_local
 
@@ -54,7 +56,7 @@ class Text:
     is_module: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class Written:
     """An asset whose final bytes are fingerprinted, compressed and written."""
 
@@ -66,6 +68,18 @@ class Written:
     size_in: int = 0
     bytes_out: int = 0
     is_module: bool = False
+
+    def entry_json(self) -> dict[str, Any]:
+        """Its manifest entry, as JSON data."""
+        data: dict[str, Any] = {"path": self.path, "size": self.size,
+                                "integrity": self.integrity, "encodings": self.encodings}
+        if self.is_module:
+            data["module"] = True
+        return data
+
+    def entry(self) -> Entry:
+        return Entry(self.path, self.size, self.integrity, dict(sorted(self.encodings.items())),
+                     {"module": True} if self.is_module else {})
 
 
 @dataclass

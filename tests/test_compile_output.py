@@ -132,6 +132,25 @@ def test_old_fingerprinted_files_stay_for_rolling_deploys(tmp_path):
     assert len(list((out / "manifests").glob("*.json"))) == 2
 
 
+def test_a_half_written_file_left_by_a_killed_build_is_replaced(tmp_path):
+    """New fingerprinted files are written in place; a build killed mid-write leaves a short
+    file under the final name, which the next build must see and replace."""
+    out = tmp_path / "out"
+    compile_example(out, "--no-brotli")
+    entry = read_manifest(out)["assets"]["js/app.js"]
+    whole = (out / entry["path"]).read_bytes()
+    whole_gz = (out / entry["encodings"]["gzip"]).read_bytes()
+    shutil.rmtree(out)
+    out.mkdir()
+    (out / entry["path"]).parent.mkdir(parents=True)
+    (out / entry["path"]).write_bytes(whole[: len(whole) // 2])
+    (out / entry["encodings"]["gzip"]).write_bytes(whole_gz[:10])
+    compile_example(out, "--no-brotli")
+    assert (out / entry["path"]).read_bytes() == whole
+    assert gzip.decompress((out / entry["encodings"]["gzip"]).read_bytes()) == whole
+    assert not list(out.rglob("*.tmp"))
+
+
 def test_json_summary(tmp_path):
     out = tmp_path / "out"
     proc = run_cli("compile", "--config", EXAMPLE / "assetbuild.toml", "--out", out,
@@ -162,3 +181,27 @@ def test_large_files_are_streamed_with_correct_hashes_and_variants(tmp_path):
     assert gzip.decompress((out / assets["big.json"]["encodings"]["gzip"]).read_bytes()) == (src / "big.json").read_bytes()
     assert assets["big.bin"]["encodings"] == {}
     assert not list(out.glob(".staging*"))
+
+
+def test_gzip_variants_are_valid_and_deterministic_with_either_deflate_library(monkeypatch):
+    import zlib
+
+    import pytest
+
+    from assetbuild import compress
+    libraries = [zlib]
+    try:
+        from zlib_ng import zlib_ng
+        libraries.append(zlib_ng)
+    except ImportError:
+        pass
+    data = b"body { color: red }\n" * 500 + "é".encode("utf-8")
+    for library in libraries:
+        monkeypatch.setattr(compress, "_deflate_lib", library)
+        blob = compress.gzip_bytes(data)
+        assert gzip.decompress(blob) == data
+        assert blob[:10] == b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # no name, mtime 0
+        assert compress.gzip_bytes(data) == blob
+        assert len(blob) < len(data) // 10
+    if len(libraries) == 1:
+        pytest.skip("zlib-ng (the [fast] extra) is not installed; only the stdlib path was checked")
