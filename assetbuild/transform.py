@@ -136,7 +136,7 @@ def prepare_text(logical: str, kind: str, text: str, minify: bool, url_prefix: s
             diagnostics.append(warning(f"not minified: {exc}", file=file))
         except Exception as exc:  # a minifier bug must not stop the build
             diagnostics.append(warning(f"not minified: the minifier failed ({exc})", file=file))
-    alive = holders.found(body)
+    alive = holders.found(body) if refs else set()  # no refs: no placeholder to look for
     kept = [i for i, r in enumerate(refs) if i in alive and is_local(r.url, r.kind, url_prefix)]
     if len(kept) != len(refs):  # renumber so that refs[i] is placeholder i; others as written
         values = {i: holders.token(new) for new, i in enumerate(kept)}
