@@ -17,7 +17,7 @@ from urllib.parse import quote, unquote
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Ref:
     """A URL written in a file: ``text[start:end] == url``."""
 
