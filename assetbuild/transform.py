@@ -233,16 +233,18 @@ def process(logical: str, file: str, opts: Options, keep_text: bool = False) -> 
     diagnostics: list[Diagnostic] = []
     kind = kind_of(logical)
     try:
-        size = os.stat(file).st_size
-        if size > MINIFY_MAX_BYTES and kind != "binary" and not keep_text:
-            diagnostics.append(warning(
-                f"{size >> 20} MB: too large to minify or scan for references; copied as is",
-                file=file))
-            kind = "binary"
+        with open(file, "rb", buffering=0) as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > MINIFY_MAX_BYTES and kind != "binary" and not keep_text:
+                diagnostics.append(warning(
+                    f"{size >> 20} MB: too large to minify or scan for references; copied as is",
+                    file=file))
+                kind = "binary"
+            if kind != "binary" or size <= STREAM_BYTES:
+                data = fh.readall()
         if kind == "binary" and size > STREAM_BYTES:
             return Outcome(logical, size, written=finish_large(logical, file, opts),
                            diagnostics=diagnostics)
-        data = Path(file).read_bytes()
     except OSError as exc:
         return Outcome(logical, 0, diagnostics=[warning(
             f"cannot read: {exc.strerror or exc}; skipped", file=file)])
