@@ -107,7 +107,8 @@ def encode_path(path: str) -> str:
 
 def relative_url(target: str, referrer: str) -> str:
     """URL of the output file *target* relative to the folder of the asset *referrer*."""
-    rel = posixpath.relpath(target, posixpath.dirname(referrer) or ".")
+    # Both are paths inside the release; rooting them at "/" spares relpath two getcwd() calls.
+    rel = posixpath.relpath("/" + target, "/" + posixpath.dirname(referrer))
     return encode_path(rel)
 
 
