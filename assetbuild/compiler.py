@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import signal
+import sys
 import time
 from collections import deque
 from contextlib import contextmanager
@@ -249,7 +250,7 @@ def _batches(found: dict[str, sources.Source], parts: set[str]) -> Iterator[list
     size = 0
     # Large files first, so the pool is not left waiting on one big file at the end.
     for src in sorted(found.values(), key=lambda s: -s.size):
-        batch.append((src.logical, str(src.path), src.logical in parts))
+        batch.append((src.logical, src.path, src.logical in parts))
         size += src.size
         if size >= BATCH_BYTES or len(batch) >= BATCH_FILES:
             yield batch
@@ -313,13 +314,15 @@ class _Linker:
 
     def add(self, outcome: Outcome) -> None:
         """Take one worker result: a finished asset, or a text still to rewrite."""
+        name = sys.intern(outcome.logical)  # one copy of the name, shared with the scan's
         if outcome.written is not None:
-            self.written[outcome.logical] = outcome.written
+            outcome.written.logical = name
+            self.written[name] = outcome.written
         elif outcome.text is not None:
             text = outcome.text
-            self.bodies[text.logical] = self.spool.put(text.body)
-            text.body = ""
-            self.texts[text.logical] = text
+            self.bodies[name] = self.spool.put(text.body)
+            text.body, text.logical = "", name
+            self.texts[name] = text
 
     def link(self) -> list[str]:
         """Resolve every reference, report missing ones, and return the order in which
@@ -351,7 +354,7 @@ class _Linker:
 
     def _file(self, name: str) -> str:
         src = self.found.get(name)
-        return str(src.path) if src else name
+        return src.path if src else name
 
     def _resolve(self, referrer: str, ref: Ref, missing: list[Diagnostic]) -> str | None:
         prefix = self.config.url_prefix
@@ -419,7 +422,7 @@ class _Linker:
             self.written[name] = finish(name, data, opts, is_module, size_in)
             return
         path = fingerprint.digested_name(name, fingerprint.digest(data), opts.hash_length)
-        self.written[name] = Written(name, path, len(data), "", {}, size_in, 0, is_module)
+        self.written[name] = Written(name, path, len(data), "", (), size_in, 0, is_module)
         self.pending.append((name, self.pool.submit(finish, name, data, opts, is_module, size_in)))
         self.wait(keep=MAX_IN_FLIGHT)  # bounds the bytes waiting for a worker
 

@@ -73,16 +73,16 @@ def write_text(assets: Iterable[tuple[str, Mapping[str, Any]]], generator: str,
     sep = ""
     for name, data in assets:
         key = encode_basestring(name)
-        compact = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        pretty, compact = _render(data, 2)
         digest.update(f"{sep}{key}:{compact}".encode("utf-8"))
-        write(f"{sep}\n  {key}: {_pretty(data, 2)}")
+        write(f"{sep}\n  {key}: {pretty}")
         sep = ","
     digest.update(b"}")
     write("\n }" if sep else "}")
     build_id = digest.hexdigest()[:16]
     for key, value in (("build_id", build_id), ("generator", generator),
                        ("version", FORMAT_VERSION)):
-        write(f',\n "{key}": {_pretty(value, 1)}')
+        write(f',\n "{key}": {_render(value, 1)[0]}')
     write("\n}\n")
     return build_id
 
@@ -90,26 +90,34 @@ def write_text(assets: Iterable[tuple[str, Mapping[str, Any]]], generator: str,
 def render_json(value: Any) -> str:
     """Release JSON text (import map, manifest): ``json.dumps(value, sort_keys=True,
     indent=1, ensure_ascii=False)`` and a newline, with strings escaped in C."""
-    return _pretty(value, 0) + "\n"
+    return _render(value, 0)[0] + "\n"
 
 
-def _pretty(value: Any, depth: int) -> str:
-    """*value* as ``json.dumps(sort_keys=True, indent=1, ensure_ascii=False)`` writes it
-    *depth* levels deep (dicts with string keys, lists and scalars)."""
-    if isinstance(value, dict):
-        if not value:
-            return "{}"
-        inner = "\n" + " " * (depth + 1)
-        items = (f"{encode_basestring(k)}: {_pretty(v, depth + 1)}" for k, v in sorted(value.items()))
-        return "{" + inner + ("," + inner).join(items) + "\n" + " " * depth + "}"
-    if isinstance(value, (list, tuple)):
-        if not value:
-            return "[]"
-        inner = "\n" + " " * (depth + 1)
-        return "[" + inner + ("," + inner).join(_pretty(v, depth + 1) for v in value) + "\n" + " " * depth + "]"
-    if isinstance(value, str):
-        return encode_basestring(value)
-    return json.dumps(value)
+def _render(value: Any, depth: int) -> tuple[str, str]:
+    """*value* as JSON, sorted, both indented (``indent=1``, *depth* levels deep) and
+    compact (``separators=(",", ":")``), in one walk. Dicts need string keys."""
+    kind = type(value)
+    if kind is str:
+        text = encode_basestring(value)
+        return text, text
+    if kind is dict or isinstance(value, Mapping):
+        pairs = [(encode_basestring(k), _render(v, depth + 1)) for k, v in sorted(value.items())]
+        pretty = [f"{k}: {p}" for k, (p, _) in pairs]
+        compact = ",".join(f"{k}:{c}" for k, (_, c) in pairs)
+        return _indented("{", pretty, "}", depth), "{" + compact + "}"
+    if kind is list or kind is tuple:
+        items = [_render(v, depth + 1) for v in value]
+        return (_indented("[", [p for p, _ in items], "]", depth),
+                "[" + ",".join(c for _, c in items) + "]")
+    text = json.dumps(value)  # numbers, true, false, null
+    return text, text
+
+
+def _indented(open_: str, items: list[str], close: str, depth: int) -> str:
+    if not items:
+        return open_ + close
+    inner = "\n" + " " * (depth + 1)
+    return open_ + inner + ("," + inner).join(items) + "\n" + " " * depth + close
 
 
 def safe_relative_path(value: object) -> bool:

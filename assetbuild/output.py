@@ -81,15 +81,6 @@ def write_content_addressed(out_dir: Path, rel: str, data: bytes) -> bool:
     (damaged, or left by a killed build) is replaced through a rename.
     """
     path = os.path.join(out_dir, rel)
-    try:
-        st = os.lstat(path)
-    except OSError:
-        st = None
-    if st is not None:
-        if st.st_size == len(data) and stat.S_ISREG(st.st_mode):
-            return False
-        write_atomic(path, data)
-        return True
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
     try:
         try:
@@ -97,8 +88,14 @@ def write_content_addressed(out_dir: Path, rel: str, data: bytes) -> bool:
         except FileNotFoundError:
             os.makedirs(os.path.dirname(path), exist_ok=True)
             fd = os.open(path, flags, 0o666)
-    except FileExistsError:  # another build is writing the same name right now
-        write_atomic(path, data)
+    except FileExistsError:
+        try:
+            st = os.lstat(path)
+            if st.st_size == len(data) and stat.S_ISREG(st.st_mode):
+                return False
+        except OSError:
+            pass
+        write_atomic(path, data)  # damaged, half-written, or being written by another build
         return True
     except OSError as exc:
         raise _fail(Path(path), exc) from None

@@ -16,7 +16,7 @@ from urllib.parse import quote, unquote
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Ref:
     """A URL written in a file: ``text[start:end] == url``."""
 
@@ -115,7 +115,8 @@ def encode_path(path: str) -> str:
 
 def relative_url(target: str, referrer: str) -> str:
     """URL of the output file *target* relative to the folder of the asset *referrer*."""
-    rel = posixpath.relpath(target, posixpath.dirname(referrer) or ".")
+    # Both are paths inside the release; rooting them at "/" spares relpath two getcwd() calls.
+    rel = posixpath.relpath("/" + target, "/" + posixpath.dirname(referrer))
     return encode_path(rel)
 
 

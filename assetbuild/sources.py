@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import sys
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,12 +13,12 @@ from typing import Callable, Iterable
 from assetbuild.diagnostics import Diagnostic, UsageError, warning
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Source:
-    """One file found under a source root."""
+    """One file found under a source root (kept small: a large tree has many)."""
 
     logical: str  # POSIX path relative to its root
-    path: Path  # absolute path on disk
+    path: str  # its place on disk: the root joined with the logical path
     root: Path
     size: int
 
@@ -134,7 +135,7 @@ def _walk(root: Path, ignored: Ignore, excluded: set[str],
                 except OSError as exc:
                     on_warning(warning(f"cannot read: {exc.strerror}", file=entry.path))
                     continue
-                yield Source(logical=logical, path=Path(entry.path), root=root, size=size)
+                yield Source(logical=sys.intern(logical), path=entry.path, root=root, size=size)
         stack.extend(reversed(subfolders))
 
 

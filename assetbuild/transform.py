@@ -40,7 +40,7 @@ class Options:
     cache_dir: Path | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Text:
     """A stylesheet or script whose references still need their final URLs.
 
@@ -64,21 +64,24 @@ class Written:
     path: str
     size: int
     integrity: str
-    encodings: dict[str, str]
+    encodings: tuple[str, ...]  # names of the variants written beside it ("br", "gzip")
     size_in: int = 0
     bytes_out: int = 0
     is_module: bool = False
 
+    def encoding_paths(self) -> dict[str, str]:
+        return {enc: self.path + compress.ENCODING_SUFFIX[enc] for enc in self.encodings}
+
     def entry_json(self) -> dict[str, Any]:
         """Its manifest entry, as JSON data."""
         data: dict[str, Any] = {"path": self.path, "size": self.size,
-                                "integrity": self.integrity, "encodings": self.encodings}
+                                "integrity": self.integrity, "encodings": self.encoding_paths()}
         if self.is_module:
             data["module"] = True
         return data
 
     def entry(self) -> Entry:
-        return Entry(self.path, self.size, self.integrity, dict(sorted(self.encodings.items())),
+        return Entry(self.path, self.size, self.integrity, self.encoding_paths(),
                      {"module": True} if self.is_module else {})
 
 
@@ -154,21 +157,19 @@ def finish(logical: str, data: bytes, opts: Options, is_module: bool = False,
     cache = Cache(opts.cache_dir) if opts.cache_dir else None
     key = f"final-{hexdigest}-{int(opts.gzip)}{int(opts.brotli)}"
     known = cache.get_json(key) if cache else None
-    encodings: dict[str, str] = {}
     bytes_out = 0
     if known is not None and _complete(opts.out_dir, path, data, known.get("encodings", {})):
         sri = known["integrity"]
-        encodings = {enc: path + compress.ENCODING_SUFFIX[enc] for enc in known["encodings"]}
+        encodings = tuple(sorted(known["encodings"]))
     else:
         sri = fingerprint.integrity(data)
         write_content_addressed(opts.out_dir, path, data)
         sizes = {}
         for enc, blob in compress.variants(logical, data, opts.gzip, opts.brotli).items():
-            rel = path + compress.ENCODING_SUFFIX[enc]
-            write_content_addressed(opts.out_dir, rel, blob)
-            encodings[enc] = rel
+            write_content_addressed(opts.out_dir, path + compress.ENCODING_SUFFIX[enc], blob)
             sizes[enc] = len(blob)
             bytes_out += len(blob)
+        encodings = tuple(sorted(sizes))
         if cache:
             cache.put_json(key, {"integrity": sri, "encodings": sizes})
     return Written(logical, path, len(data), sri, encodings, size_in, bytes_out + len(data),
@@ -211,7 +212,7 @@ def finish_large(logical: str, file: str, opts: Options) -> Written:
             for stream in streams:
                 stream.close()
         path = fingerprint.digested_name(logical, hasher.digest(), opts.hash_length)
-        written: dict[str, str] = {}
+        written: list[str] = []
         bytes_out = size
         for enc, tmp in staged.items():
             if enc and tmp.stat().st_size >= size:
@@ -219,12 +220,12 @@ def finish_large(logical: str, file: str, opts: Options) -> Written:
             rel = path + (compress.ENCODING_SUFFIX[enc] if enc else "")
             commit_staged(tmp, opts.out_dir, rel)
             if enc:
-                written[enc] = rel
+                written.append(enc)
                 bytes_out += (opts.out_dir / rel).stat().st_size
     finally:
         for tmp in staged.values():
             tmp.unlink(missing_ok=True)
-    return Written(logical, path, size, hasher.integrity(), written, size, bytes_out)
+    return Written(logical, path, size, hasher.integrity(), tuple(sorted(written)), size, bytes_out)
 
 
 def process(logical: str, file: str, opts: Options, keep_text: bool = False) -> Outcome:
@@ -232,16 +233,18 @@ def process(logical: str, file: str, opts: Options, keep_text: bool = False) -> 
     diagnostics: list[Diagnostic] = []
     kind = kind_of(logical)
     try:
-        size = os.stat(file).st_size
-        if size > MINIFY_MAX_BYTES and kind != "binary" and not keep_text:
-            diagnostics.append(warning(
-                f"{size >> 20} MB: too large to minify or scan for references; copied as is",
-                file=file))
-            kind = "binary"
+        with open(file, "rb", buffering=0) as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > MINIFY_MAX_BYTES and kind != "binary" and not keep_text:
+                diagnostics.append(warning(
+                    f"{size >> 20} MB: too large to minify or scan for references; copied as is",
+                    file=file))
+                kind = "binary"
+            if kind != "binary" or size <= STREAM_BYTES:
+                data = fh.readall()
         if kind == "binary" and size > STREAM_BYTES:
             return Outcome(logical, size, written=finish_large(logical, file, opts),
                            diagnostics=diagnostics)
-        data = Path(file).read_bytes()
     except OSError as exc:
         return Outcome(logical, 0, diagnostics=[warning(
             f"cannot read: {exc.strerror or exc}; skipped", file=file)])

@@ -28,7 +28,8 @@ def machine_facts() -> dict:
     except (OSError, StopIteration):
         mem = 0
     versions = {}
-    for dist in ("assetbuild", "Django", "whitenoise", "blake3", "Brotli", "rjsmin", "rcssmin"):
+    for dist in ("assetbuild", "Django", "whitenoise", "blake3", "Brotli", "rjsmin", "rcssmin",
+                 "zlib-ng"):
         try:
             versions[dist] = importlib.metadata.version(dist)
         except importlib.metadata.PackageNotFoundError:
