@@ -13,6 +13,7 @@ import bisect
 import re
 import string
 from dataclasses import dataclass, field
+from typing import Callable, Iterator
 
 import rjsmin
 
@@ -21,7 +22,8 @@ from assetbuild.refs import LineIndex, Placeholders, Ref
 # Where the walk over code must stop: a whole string or comment (taken as one span), or a
 # slash, backtick or (inside a template substitution) brace that Python decides about.
 _STOP_ALTERNATIVES = "|".join([
-    *(q + r"[^" + q + r"\\\n\r]*+(?:\\.[^" + q + r"\\\n\r]*+)*+(?:" + q + r"|(?=[\n\r])|\\?\Z)" for q in "'\""),
+    *(q + r"[^" + q + r"\\\n\r]*+(?:\\.[^" + q + r"\\\n\r]*+)*+"  # a string, to its quote or line end
+      + r"(?:" + q + r"|(?=[\n\r])|\\?\Z)" for q in "'\""),
     r"//[^\n\r\u2028\u2029]*+",
     r"/\*[^*]*+(?:\*(?!/)[^*]*+)*+(?:\*/|\Z)",
 ])
@@ -306,7 +308,7 @@ def _has_spaced_escape(text: str) -> bool:
     return False
 
 
-def _spaced_dots(text: str):
+def _spaced_dots(text: str) -> Iterator[tuple[int, int]]:
     """(digit, dot) offsets where a digit, spaces and a dot follow each other (``1 .x``)."""
     for m in _DOT_AFTER_SPACE.finditer(text):
         before = m.start() - 1
@@ -380,7 +382,7 @@ def _opens_substitution(text: str, start: int, end: int) -> bool:
     return text.startswith("${", max(start, end - 2), end)
 
 
-def _escaped_name_edits(text: str, in_code) -> list[tuple[int, int, None]]:
+def _escaped_name_edits(text: str, in_code: Callable[[int], bool]) -> list[tuple[int, int, None]]:
     """Hide each name written with a \\u escape, so rjsmin keeps the space before it."""
     edits: list[tuple[int, int, None]] = []
     last = -1
@@ -394,7 +396,7 @@ def _escaped_name_edits(text: str, in_code) -> list[tuple[int, int, None]]:
     return edits
 
 
-def _spaced_dot_edits(text: str, in_code) -> list[tuple[int, int, None]]:
+def _spaced_dot_edits(text: str, in_code: Callable[[int], bool]) -> list[tuple[int, int, None]]:
     """Hide ``1 `` before ``.x``, which rjsmin would make ``1.x`` (a syntax error)."""
     edits: list[tuple[int, int, None]] = []
     for digit, dot in _spaced_dots(text):
@@ -405,7 +407,7 @@ def _spaced_dot_edits(text: str, in_code) -> list[tuple[int, int, None]]:
     return edits
 
 
-def _refuse_html_comments(text: str, in_code) -> None:
+def _refuse_html_comments(text: str, in_code: Callable[[int], bool]) -> None:
     """Raise Unminifiable for an HTML-like comment in code, which minifying could turn into
     code or let hide the next line."""
     for m in _HTML_COMMENT.finditer(text):

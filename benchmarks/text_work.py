@@ -64,6 +64,7 @@ def phases(texts: dict[str, list[tuple[str, str]]]) -> list[tuple[str, int, Call
     js_refs = [(t, js.scan(t).refs) for t in scripts]
     css_refs = [(t, css.find_references(t)) for t in sheets]
     every = texts["js"] + texts["css"]
+    bang = {"keep_bang_comments": True}
 
     def prepare_all() -> None:
         for logical, text in every:
@@ -72,10 +73,10 @@ def phases(texts: dict[str, list[tuple[str, str]]]) -> list[tuple[str, int, Call
     return [
         ("js.scan", len(scripts), lambda: [js.scan(t) for t in scripts]),
         ("js.minify", len(js_min), lambda: [_js_minify(t) for t in js_min]),
-        ("  rjsmin alone", len(js_min), lambda: [rjsmin.jsmin(t, keep_bang_comments=True) for t in js_min]),
+        ("  rjsmin alone", len(js_min), lambda: [rjsmin.jsmin(t, **bang) for t in js_min]),
         ("css.find_references", len(sheets), lambda: [css.find_references(t) for t in sheets]),
         ("css.minify", len(css_min), lambda: [css.minify(t) for t in css_min]),
-        ("  rcssmin alone", len(css_min), lambda: [rcssmin.cssmin(t, keep_bang_comments=True) for t in css_min]),
+        ("  rcssmin alone", len(css_min), lambda: [rcssmin.cssmin(t, **bang) for t in css_min]),
         ("placeholders (js+css)", len(every), lambda: [_placeholders(t, r) for t, r in js_refs + css_refs]),
         ("prepare_text (all)", len(every), prepare_all),
     ]
