@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
-from assetbuild import css
 from assetbuild.diagnostics import Diagnostic, error
 from assetbuild.manifest import safe_relative_path
 
@@ -73,4 +72,6 @@ def join(kind: str, texts: list[str]) -> str:
     texts = [_SOURCEMAP_COMMENT.sub("", t) for t in texts]  # maps of parts do not fit the whole
     if kind == "js":
         return "\n;\n".join(t.rstrip() for t in texts) + "\n"
+    from assetbuild import css  # on first use: compiling its patterns takes ~40 ms
+
     return css.hoist_imports("\n".join(t.strip() for t in texts) + "\n")

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import blake3
 
@@ -27,8 +27,7 @@ from assetbuild.compress import brotli_available
 from assetbuild.config import Config
 from assetbuild.diagnostics import BuildError, Diagnostic, UsageError, error, warning
 from assetbuild.importmap import IMPORTMAP_NAME
-from assetbuild.manifest import MANIFEST_NAME, Manifest, ManifestError
-from assetbuild.manifest import parse as parse_manifest
+from assetbuild.manifest import MANIFEST_NAME
 from assetbuild.manifest import write_text as write_manifest_text
 from assetbuild.output import HISTORY_DIR, commit_manifest, write_atomic
 from assetbuild.refs import Placeholders, Ref, new_url, resolve, resolve_absolute_url
@@ -39,6 +38,7 @@ from assetbuild.transform import (TRANSFORM_VERSION, Options, Outcome, Text, Wri
 BATCH_BYTES = 4 << 20
 BATCH_FILES = 64
 MAX_IN_FLIGHT = 32  # rewritten assets handed to workers and not yet written
+HASH_CHUNK = 1000  # sources hashed per worker task when checking the build cache
 
 
 @dataclass
@@ -121,7 +121,9 @@ def compile_release(config: Config, on_warning: Callable[[Diagnostic], None] = l
     with _pool(config.jobs) as pool:
         with _phase(timings, "scan"):
             exclude = [out_dir] + ([config.cache_dir] if config.cache_dir else [])
-            found = sources.scan(config.sources, config.ignore, exclude, warn)
+            # With a build cache, sizes come from the check, which reads every file anyway.
+            found = sources.scan(config.sources, config.ignore, exclude, warn,
+                                 sizes=config.cache_dir is None)
             where = str(config.config_file) if config.config_file else "bundles"
             bundles, problems = bundle.plan(config.bundles, found, where)
             if problems:
@@ -132,16 +134,17 @@ def compile_release(config: Config, on_warning: Callable[[Diagnostic], None] = l
         record_key = None
         if config.cache_dir:
             with _phase(timings, "check"):
-                record_key = _inputs_key(found, config, opts)
-                reused = _reuse(out_dir, Cache(config.cache_dir), record_key)
-            if reused is not None:
-                manifest, record = reused
+                facts = _source_facts(found, pool)  # read and hashed by the workers, while
+                release = _release_in_place(out_dir)  # this process checks the release
+                record_key, sizes = _inputs_key(found, config, opts, facts)
+                record = _reuse(Cache(config.cache_dir), record_key, release)
+            if record is not None and release is not None:
                 for diag in record["warnings"]:
                     warn(Diagnostic(*diag))
-                return Result(out_dir, manifest.build_id, len(manifest.assets), False,
-                              size_out=sum(e.size for e in manifest.assets.values()),
-                              files_in=len(found), bytes_in=record["bytes_in"],
-                              warnings=warnings, timings=timings)
+                return Result(out_dir, release["build_id"], release["assets"], False,
+                              size_out=release["size_out"], files_in=len(found),
+                              bytes_in=record["bytes_in"], warnings=warnings, timings=timings)
+            found = sources.with_sizes(found, sizes, warn)
 
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
@@ -180,6 +183,7 @@ def compile_release(config: Config, on_warning: Callable[[Diagnostic], None] = l
         map_path, map_data = out_dir / IMPORTMAP_NAME, importmap.dumps(modules).encode("utf-8")
         if not map_path.is_file() or map_path.read_bytes() != map_data:
             write_atomic(map_path, map_data)
+        map_digest = hashlib.sha256(map_data).hexdigest()
         del modules, map_data
         text_digest = hashlib.sha256()
 
@@ -193,7 +197,7 @@ def compile_release(config: Config, on_warning: Callable[[Diagnostic], None] = l
 
     if record_key:
         Cache(config.cache_dir).put_json(f"build-{record_key}", {
-            "manifest": text_digest.hexdigest(), "bytes_in": bytes_in,
+            "manifest": text_digest.hexdigest(), "importmap": map_digest, "bytes_in": bytes_in,
             "warnings": [[d.level, d.message, d.file, d.line, d.hint]
                          for d in warnings[scan_warnings:]]})
     return Result(out_dir, build_id, len(written), changed,
@@ -202,47 +206,77 @@ def compile_release(config: Config, on_warning: Callable[[Diagnostic], None] = l
                   warnings=warnings, timings=timings)
 
 
-def _inputs_key(found: dict[str, sources.Source], config: Config, opts: Options) -> str | None:
-    """A digest of everything a build reads: settings, tool version, every source's name,
-    place and bytes. None when a source cannot be read (the full build reports it)."""
+def _source_facts(found: dict[str, sources.Source],
+                  pool: ProcessPoolExecutor | None) -> Iterator[tuple[bytes, int]]:
+    """(digest, size) of every source, in order. With workers, the work is handed out
+    now and the results wait until they are read."""
+    paths = [src.path for src in found.values()]
+    if pool is None or len(paths) < HASH_CHUNK:
+        return map(fingerprint.file_facts, paths)
+    chunks = [paths[i:i + HASH_CHUNK] for i in range(0, len(paths), HASH_CHUNK)]
+    return (facts for chunk in pool.map(fingerprint.files_facts, chunks) for facts in chunk)
+
+
+def _inputs_key(found: dict[str, sources.Source], config: Config, opts: Options,
+                facts: Iterable[tuple[bytes, int]]) -> tuple[str | None, list[int] | None]:
+    """A digest of everything a build reads (settings, tool version, every source's name,
+    place and bytes) and the sources' sizes; (None, None) when a source cannot be read
+    (the full build reports it)."""
     hasher = blake3.blake3(json.dumps([
         __version__, TRANSFORM_VERSION, str(opts.out_dir), opts.minify, opts.gzip, opts.brotli,
         opts.hash_length, opts.url_prefix, config.strict, sorted(config.bundles.items()),
         [str(root) for root in config.sources]]).encode("utf-8"))
+    sizes = []
     try:
-        for name, src in found.items():
+        for (name, src), (digest, size) in zip(found.items(), facts):
             hasher.update(f"\0{name}\0{src.path}\0".encode("utf-8", "surrogateescape"))
-            hasher.update(fingerprint.file_digest(src.path))
+            hasher.update(digest)
+            sizes.append(size)
     except (OSError, ValueError):
-        return None
-    return hasher.hexdigest()
+        return None, None
+    return hasher.hexdigest(), sizes
 
 
-def _reuse(out_dir: Path, cache: Cache, key: str | None) -> tuple[Manifest, dict] | None:
-    """The release in *out_dir* when the cache says a build from exactly these inputs wrote
-    it and every file it lists is still in place; None otherwise."""
-    record = cache.get_json(f"build-{key}") if key else None
+def _release_in_place(out_dir: Path) -> dict | None:
+    """Digests of the manifest and import map in *out_dir*, with the manifest's build id,
+    number of assets and bytes, when every file the manifest lists is in place (with its
+    size); None otherwise. The cache record says whether a build wrote exactly these."""
     try:
         data = (out_dir / MANIFEST_NAME).read_bytes()
-        if record is None or hashlib.sha256(data).hexdigest() != record["manifest"]:
+        import_map = (out_dir / IMPORTMAP_NAME).read_bytes()
+        manifest = json.loads(data)
+        build_id, assets = str(manifest["build_id"]), manifest["assets"]
+        if not (out_dir / HISTORY_DIR / f"{build_id}.json").is_file():
+            return None
+        base = os.path.join(out_dir, "")
+        size_out = 0
+        for entry in assets.values():
+            if os.stat(base + entry["path"]).st_size != entry["size"]:
+                return None
+            size_out += entry["size"]
+            for rel in entry["encodings"].values():
+                os.stat(base + rel)
+    except (OSError, KeyError, TypeError, AttributeError, ValueError):
+        return None
+    return {"manifest": hashlib.sha256(data).hexdigest(),
+            "importmap": hashlib.sha256(import_map).hexdigest(),
+            "build_id": build_id, "assets": len(assets), "size_out": size_out}
+
+
+def _reuse(cache: Cache, key: str | None, release: dict | None) -> dict | None:
+    """The cache's record of a build from exactly these inputs, when that build wrote the
+    release now in place (same manifest and import map); else None."""
+    record = cache.get_json(f"build-{key}") if key and release else None
+    try:
+        if record is None or record["manifest"] != release["manifest"] or \
+                record["importmap"] != release["importmap"]:
             return None
         if not (isinstance(record["bytes_in"], int) and all(
                 isinstance(d, list) and len(d) == 5 for d in record["warnings"])):
             return None
-        manifest = parse_manifest(data, str(out_dir / MANIFEST_NAME))
-        if not (out_dir / HISTORY_DIR / f"{manifest.build_id}.json").is_file():
-            return None
-        if (out_dir / IMPORTMAP_NAME).read_bytes() != importmap.dumps(manifest.assets).encode("utf-8"):
-            return None
-        base = os.path.join(out_dir, "")
-        for entry in manifest.assets.values():
-            if os.stat(base + entry.path).st_size != entry.size:
-                return None
-            for rel in entry.encodings.values():
-                os.stat(base + rel)
-    except (OSError, KeyError, TypeError, ManifestError):
+    except (KeyError, TypeError):
         return None
-    return manifest, record
+    return record
 
 
 def _batches(found: dict[str, sources.Source], parts: set[str]) -> Iterator[list[tuple[str, str, bool]]]:
@@ -266,7 +300,7 @@ def _pool(jobs: int) -> Iterator[ProcessPoolExecutor | None]:
     if workers <= 1:
         yield None
         return
-    with ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent,
+    with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker,
                              initargs=(os.getpid(),)) as pool:
         pool.submit(os.getpid)  # with fork, the first task starts every worker now
         yield pool
@@ -282,16 +316,19 @@ def _run_workers(pool: ProcessPoolExecutor | None, batches: list[list[tuple[str,
         yield from outcomes
 
 
-def _die_with_parent(parent: int) -> None:
-    """Worker start-up: ask Linux to kill this worker when the build process dies. Without
-    it, the workers of a killed build stay blocked on their result pipe forever."""
+def _start_worker(parent: int) -> None:
+    """Worker start-up: ask Linux to kill this worker when the build process dies (without
+    that, the workers of a killed build stay blocked on their result pipe forever), then
+    load the minifiers, compiling their patterns while the build process scans."""
     try:
         import ctypes
         ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
-        return  # not Linux
+        pass  # not Linux
     if os.getppid() != parent:  # the build died before prctl took effect
         os._exit(1)
+    import assetbuild.css  # noqa: F401
+    import assetbuild.js  # noqa: F401
 
 
 class _Linker:

@@ -15,11 +15,24 @@ def digest(data: bytes) -> str:
     return blake3.blake3(data).hexdigest()
 
 
-def file_digest(path: str | os.PathLike[str]) -> bytes:
-    """Raw blake3 digest of a file's bytes, read through a memory map (never held whole)."""
+MMAP_FROM = 1 << 20  # smaller files are read whole: a memory map costs more than it saves
+
+
+def file_facts(path: str | os.PathLike[str]) -> tuple[bytes, int]:
+    """(raw blake3 digest, size) of a file's bytes; large files are read through a memory
+    map (never held whole)."""
+    with open(path, "rb", buffering=0) as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size < MMAP_FROM:
+            return blake3.blake3(fh.readall()).digest(), size
     hasher = blake3.blake3()
     hasher.update_mmap(path)
-    return hasher.digest()
+    return hasher.digest(), size
+
+
+def files_facts(paths: list[str]) -> list[tuple[bytes, int]]:
+    """file_facts() of each path, in order (one task for a worker process)."""
+    return [file_facts(path) for path in paths]
 
 
 def integrity(data: bytes) -> str:

@@ -69,11 +69,13 @@ class Ignore:
 
 
 def scan(roots: list[Path], ignore: Iterable[str] = (), exclude: Iterable[Path] = (),
-         on_warning: Callable[[Diagnostic], None] = lambda d: None) -> dict[str, Source]:
+         on_warning: Callable[[Diagnostic], None] = lambda d: None,
+         sizes: bool = True) -> dict[str, Source]:
     """Every file under *roots*, keyed by logical name; the first root wins on a clash.
 
     Folders in *exclude* (the output folder, the cache) are never read. Symlinks are
-    followed only when their target stays inside the root.
+    followed only when their target stays inside the root. With *sizes* False, sizes are
+    left at -1 for a later pass that reads the files anyway (see with_sizes).
     """
     ignored = Ignore(ignore)
     excluded = {os.path.realpath(p) for p in exclude}
@@ -82,7 +84,7 @@ def scan(roots: list[Path], ignore: Iterable[str] = (), exclude: Iterable[Path] 
         if not root.is_dir():
             raise UsageError(f"{root}: source folder not found" if not root.exists()
                              else f"{root}: source is not a folder")
-        for source in _walk(root, ignored, excluded, on_warning):
+        for source in _walk(root, ignored, excluded, on_warning, sizes):
             first = found.get(source.logical)
             if first is None:
                 found[source.logical] = source
@@ -93,8 +95,27 @@ def scan(roots: list[Path], ignore: Iterable[str] = (), exclude: Iterable[Path] 
     return dict(sorted(found.items()))
 
 
+def with_sizes(found: dict[str, Source], sizes: list[int] | None,
+               on_warning: Callable[[Diagnostic], None] = lambda d: None) -> dict[str, Source]:
+    """*found* with every size filled in: from *sizes* (one per source, in order) or, when
+    None, from the file system (a file that cannot be read any more is left out)."""
+    if sizes is not None:
+        return {name: Source(src.logical, src.path, src.root, size)
+                for (name, src), size in zip(found.items(), sizes)}
+    sized = {}
+    for name, src in found.items():
+        if src.size < 0:
+            try:
+                src = Source(src.logical, src.path, src.root, os.stat(src.path).st_size)
+            except OSError as exc:
+                on_warning(warning(f"cannot read: {exc.strerror}", file=src.path))
+                continue
+        sized[name] = src
+    return sized
+
+
 def _walk(root: Path, ignored: Ignore, excluded: set[str],
-          on_warning: Callable[[Diagnostic], None]) -> Iterable[Source]:
+          on_warning: Callable[[Diagnostic], None], sizes: bool = True) -> Iterable[Source]:
     real_root = os.path.realpath(root)
     stack = [(str(root), "")]
     while stack:
@@ -130,8 +151,10 @@ def _walk(root: Path, ignored: Ignore, excluded: set[str],
                     continue  # the output folder, or a symlink loop
                 subfolders.append((entry.path, logical + "/"))
             elif is_file:
+                size = -1
                 try:
-                    size = entry.stat().st_size
+                    if sizes:
+                        size = entry.stat().st_size
                 except OSError as exc:
                     on_warning(warning(f"cannot read: {exc.strerror}", file=entry.path))
                     continue

@@ -81,3 +81,21 @@ def test_one_changed_file_rebuilds_it_and_what_references_it(tree, tmp_path):
     assert changed == {"css/parts.css", "css/site.css"}
     new_texts = set((tmp_path / "cache").rglob("text-*.json")) - texts
     assert len(new_texts) == 1  # only parts.css was minified and scanned again
+
+
+def test_a_cached_rebuild_writes_what_a_build_without_cache_writes(tree, tmp_path):
+    """With a cache, sizes come from the check that reads every source; the rebuilt
+    release and its summary must still equal a build that never saw a cache."""
+    files = dict(FILES)
+    files["static/big.js"] = "var big = '" + "x" * (3 << 20) + "';\n"  # read through a memory map
+    tree(files)
+    build(tmp_path, "1.json")
+    (tmp_path / "static/css/parts.css").write_text(".part { color: green }\n")
+    second, _ = build(tmp_path, "2.json")
+    plain = tmp_path / "plain"
+    run_cli("compile", tmp_path / "static", "--out", plain, "--no-brotli", "--json",
+            tmp_path / "plain.json", check=True)
+    expected = json.loads((tmp_path / "plain.json").read_text())
+    assert (tmp_path / "out" / "manifest.json").read_bytes() == (plain / "manifest.json").read_bytes()
+    assert second["bytes_in"] == expected["bytes_in"] == sum(
+        p.stat().st_size for p in (tmp_path / "static").rglob("*") if p.is_file())
