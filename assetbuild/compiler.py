@@ -380,14 +380,21 @@ class _Linker:
             raise BuildError(missing)
         for diag in missing:
             self.warn(diag)
-        ordered, cycles = graph.order(edges)
+        _, cycles = graph.order(edges)
         if cycles:
             raise BuildError([error("reference cycle: " + " -> ".join(c + [c[0]]),
                                     file=self._file(c[0]),
                                     hint="assets that reference each other cannot all be "
                                          "fingerprinted; break the loop")
                               for c in cycles])
-        return ordered
+        return graph.heaviest_first(edges, self._weight)
+
+    def _weight(self, name: str) -> int:
+        """Bytes to compress for an asset: large ones are handed to workers first."""
+        if name in self.bundles:
+            return sum(self._weight(part) for part in self.bundles[name].parts)
+        src = self.found.get(name)
+        return src.size if src else 0
 
     def _file(self, name: str) -> str:
         src = self.found.get(name)

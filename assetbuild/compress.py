@@ -46,8 +46,19 @@ def gzip_bytes(data: bytes, level: int = 6) -> bytes:
     return b"".join((_GZIP_HEADER, body, struct.pack("<II", zlib.crc32(data), len(data) & 0xFFFFFFFF)))
 
 
-def brotli_bytes(data: bytes, quality: int = 10) -> bytes:
+# Brotli quality by size. From 64 KiB up, where most of the bytes are, quality 10 (11 costs
+# three times as much for 1-2% less). Below, quality 10 spends about 1 ms per file on setup
+# whatever its size, which buys 4-6% fewer bytes than quality 8 (on the benchmark corpus:
+# 11,900 small files, 17 s against 1.1 s of CPU, for 0.3 MB).
+BROTLI_QUALITY = 10
+BROTLI_QUALITY_SMALL = 8
+BROTLI_SMALL_BELOW = 64 << 10
+
+
+def brotli_bytes(data: bytes, quality: int | None = None) -> bytes:
     import brotli
+    if quality is None:
+        quality = BROTLI_QUALITY if len(data) >= BROTLI_SMALL_BELOW else BROTLI_QUALITY_SMALL
     mode = brotli.MODE_TEXT if len(data) < 1 << 20 else brotli.MODE_GENERIC
     return brotli.compress(data, quality=quality, mode=mode)
 
