@@ -14,7 +14,7 @@ EXAMPLE = FIXTURES / "example"
 
 
 def copy_example(dest, mtime, mode):
-    shutil.copytree(EXAMPLE, dest)
+    shutil.copytree(EXAMPLE, dest, ignore=shutil.ignore_patterns("build"))  # not a local README run
     for path in dest.rglob("*"):
         if path.is_file():
             path.chmod(mode)
