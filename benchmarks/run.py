@@ -288,13 +288,13 @@ def main(argv: list[str] | None = None) -> int:
         results = run_scale(Scenario(corpus, work, args), args.repeat)
         by_scale[scale] = {"corpus": corpus.facts(), "measures": results}
     machine["load_after"] = os.getloadavg()
-    _empty_trash()
     data = {"started": started, "finished": time.time(), "args": _jsonable(vars(args)),
             "machine": machine, "scales": by_scale}
     args.work.mkdir(parents=True, exist_ok=True)
     (args.work / "results.json").write_text(json.dumps(data, indent=1, default=str))
     args.report.write_text(report.render(data))
-    print(f"report: {args.report}")
+    print(f"report: {args.report}", flush=True)
+    _empty_trash()
     failed = [f"scale {s} {k}" for s, d in by_scale.items()
               for k, r in d["measures"].items() if r["error"]]
     if failed:
