@@ -34,8 +34,9 @@ class TextSpool:
             while written < len(data):
                 written += os.pwrite(self._file.fileno(), data[written:], self._end + written)
         except OSError as exc:
+            where = exc.filename or os.environ.get("TMPDIR") or "the temporary folder"
             raise BuildError(error(f"cannot write a temporary file: {exc.strerror or exc}",
-                                   file=tempfile.gettempdir(),
+                                   file=str(where),
                                    hint="free some space there, or set TMPDIR to another folder")) from None
         where = (self._end, len(data))
         self._end += len(data)
