@@ -176,34 +176,42 @@ def compile_release(config: Config, on_warning: Callable[[Diagnostic], None] = l
                     linker.finalize(name, opts)
                 linker.wait()
 
+    written = linker.written
     with _phase(timings, "commit"):
-        written = linker.written
-        names = sorted(written)
-        modules = {n: w.entry() for n, w in written.items() if w.is_module}
-        map_path, map_data = out_dir / IMPORTMAP_NAME, importmap.dumps(modules).encode("utf-8")
-        if not map_path.is_file() or map_path.read_bytes() != map_data:
-            write_atomic(map_path, map_data)
-        map_digest = hashlib.sha256(map_data).hexdigest()
-        del modules, map_data
-        text_digest = hashlib.sha256()
-
-        def render(write: Callable[[str], object]) -> str:
-            def tee(chunk: str) -> None:
-                text_digest.update(chunk.encode("utf-8"))
-                write(chunk)
-            return write_manifest_text(((n, written[n].entry_json()) for n in names),
-                                       f"assetbuild {__version__}", tee)
-        build_id, changed = commit_manifest(out_dir, render)
+        build_id, changed, digests = _commit(out_dir, written)
 
     if record_key:
         Cache(config.cache_dir).put_json(f"build-{record_key}", {
-            "manifest": text_digest.hexdigest(), "importmap": map_digest, "bytes_in": bytes_in,
+            **digests, "bytes_in": bytes_in,
             "warnings": [[d.level, d.message, d.file, d.line, d.hint]
                          for d in warnings[scan_warnings:]]})
     return Result(out_dir, build_id, len(written), changed,
                   size_out=sum(w.size for w in written.values()), files_in=len(found),
                   bytes_in=bytes_in, bytes_out=sum(w.bytes_out for w in written.values()),
                   warnings=warnings, timings=timings)
+
+
+def _commit(out_dir: Path, written: dict[str, Written]) -> tuple[str, bool, dict[str, str]]:
+    """Write importmap.json, then manifest.json (the commit point), entry by entry.
+    Returns the build id, whether the release changed, and the sha256 of both files
+    (which the build cache records)."""
+    modules = {n: w.entry() for n, w in written.items() if w.is_module}
+    map_path, map_data = out_dir / IMPORTMAP_NAME, importmap.dumps(modules).encode("utf-8")
+    if not map_path.is_file() or map_path.read_bytes() != map_data:
+        write_atomic(map_path, map_data)
+    map_digest = hashlib.sha256(map_data).hexdigest()
+    del modules, map_data
+    names = sorted(written)
+    text_digest = hashlib.sha256()
+
+    def render(write: Callable[[str], object]) -> str:
+        def tee(chunk: str) -> None:
+            text_digest.update(chunk.encode("utf-8"))
+            write(chunk)
+        return write_manifest_text(((n, written[n].entry_json()) for n in names),
+                                   f"assetbuild {__version__}", tee)
+    build_id, changed = commit_manifest(out_dir, render)
+    return build_id, changed, {"manifest": text_digest.hexdigest(), "importmap": map_digest}
 
 
 def _source_facts(found: dict[str, sources.Source],
