@@ -202,16 +202,12 @@ def _commit(out_dir: Path, written: dict[str, Written]) -> tuple[str, bool, dict
     map_digest = hashlib.sha256(map_data).hexdigest()
     del modules, map_data
     names = sorted(written)
-    text_digest = hashlib.sha256()
 
     def render(write: Callable[[str], object]) -> str:
-        def tee(chunk: str) -> None:
-            text_digest.update(chunk.encode("utf-8"))
-            write(chunk)
         return write_manifest_text(((n, written[n].entry_json()) for n in names),
-                                   f"assetbuild {__version__}", tee)
-    build_id, changed = commit_manifest(out_dir, render)
-    return build_id, changed, {"manifest": text_digest.hexdigest(), "importmap": map_digest}
+                                   f"assetbuild {__version__}", write)
+    build_id, changed, manifest_digest = commit_manifest(out_dir, render)
+    return build_id, changed, {"manifest": manifest_digest, "importmap": map_digest}
 
 
 def _source_facts(found: dict[str, sources.Source],
@@ -308,7 +304,7 @@ def _pool(jobs: int) -> Iterator[ProcessPoolExecutor | None]:
     if workers <= 1:
         yield None
         return
-    with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker,
+    with ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent,
                              initargs=(os.getpid(),)) as pool:
         pool.submit(os.getpid)  # with fork, the first task starts every worker now
         yield pool
@@ -324,19 +320,16 @@ def _run_workers(pool: ProcessPoolExecutor | None, batches: list[list[tuple[str,
         yield from outcomes
 
 
-def _start_worker(parent: int) -> None:
-    """Worker start-up: ask Linux to kill this worker when the build process dies (without
-    that, the workers of a killed build stay blocked on their result pipe forever), then
-    load the minifiers, compiling their patterns while the build process scans."""
+def _die_with_parent(parent: int) -> None:
+    """Worker start-up: ask Linux to kill this worker when the build process dies. Without
+    it, the workers of a killed build stay blocked on their result pipe forever."""
     try:
         import ctypes
         ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
-        pass  # not Linux
+        return  # not Linux
     if os.getppid() != parent:  # the build died before prctl took effect
         os._exit(1)
-    import assetbuild.css  # noqa: F401
-    import assetbuild.js  # noqa: F401
 
 
 class _Linker:

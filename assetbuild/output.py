@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import secrets
 import shutil
 import stat
 from pathlib import Path
-from typing import Callable
+from typing import Callable, TypeVar
 
 from assetbuild.diagnostics import BuildError, error
 from assetbuild.manifest import MANIFEST_NAME
 
 HISTORY_DIR = "manifests"
+T = TypeVar("T")
 
 
 def _fail(path: Path, exc: OSError) -> BuildError:
@@ -26,6 +28,23 @@ def _fail(path: Path, exc: OSError) -> BuildError:
     return BuildError(error(f"cannot write: {reason}", file=str(path), hint=hint))
 
 
+def _in_new_folder(path: str, create: Callable[[], T]) -> T:
+    """*create()*, and again after making the folder of *path* when it does not exist yet
+    (making it only then saves a syscall per file)."""
+    try:
+        return create()
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        return create()
+
+
+def _remove_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
 def write_atomic(path: Path, data: bytes, durable: bool = False) -> None:
     """Write *data* to *path* through a temporary file and a rename: readers see the old
     file or the new one, never a part. *durable* also flushes it to disk."""
@@ -33,22 +52,14 @@ def write_atomic(path: Path, data: bytes, durable: bool = False) -> None:
     folder, name = os.path.split(target)
     tmp = os.path.join(folder, f".{name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
-        try:
-            fh = open(tmp, "wb")
-        except FileNotFoundError:  # the folder is new; creating it only then saves a syscall per file
-            os.makedirs(folder, exist_ok=True)
-            fh = open(tmp, "wb")
-        with fh:
+        with _in_new_folder(tmp, lambda: open(tmp, "wb")) as fh:
             fh.write(data)
             if durable:
                 fh.flush()
                 os.fsync(fh.fileno())
         os.replace(tmp, target)
     except OSError as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        _remove_quietly(tmp)
         raise _fail(Path(target), exc) from None
 
 
@@ -83,11 +94,7 @@ def write_content_addressed(out_dir: Path, rel: str, data: bytes) -> bool:
     path = os.path.join(out_dir, rel)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
     try:
-        try:
-            fd = os.open(path, flags, 0o666)
-        except FileNotFoundError:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            fd = os.open(path, flags, 0o666)
+        fd = _in_new_folder(path, lambda: os.open(path, flags, 0o666))
     except FileExistsError:
         try:
             st = os.lstat(path)
@@ -103,25 +110,31 @@ def write_content_addressed(out_dir: Path, rel: str, data: bytes) -> bool:
         with open(fd, "wb", closefd=True) as fh:
             fh.write(data)
     except OSError as exc:
-        try:
-            os.unlink(path)
-        except OSError:
-            pass
+        _remove_quietly(path)
         raise _fail(Path(path), exc) from None
     return True
 
 
-def commit_manifest(out_dir: Path, render: Callable[[Callable[[str], object]], str]) -> tuple[str, bool]:
+def commit_manifest(out_dir: Path,
+                    render: Callable[[Callable[[str], object]], str]) -> tuple[str, bool, str]:
     """Commit a release: *render* writes the manifest text through the function it is
     given and returns the build id. The text goes to a temporary file, then to
     manifests/<build_id>.json, and last replaces manifest.json (the commit point).
-    Returns (build id, False when the release was already exactly this one)."""
+    Returns (build id, False when the release was already exactly this one, sha256 of
+    the manifest's bytes)."""
     target = out_dir / MANIFEST_NAME
     tmp = staging_file(out_dir)
+    digest = hashlib.sha256()
+
+    def write(chunk: str) -> None:
+        data = chunk.encode("utf-8")
+        digest.update(data)
+        fh.write(data)
+
     try:
         try:
-            with open(tmp, "w", encoding="utf-8", newline="") as fh:
-                build_id = render(fh.write)
+            with open(tmp, "wb") as fh:
+                build_id = render(write)
                 fh.flush()
                 os.fsync(fh.fileno())
         except OSError as exc:
@@ -130,13 +143,13 @@ def commit_manifest(out_dir: Path, render: Callable[[Callable[[str], object]], s
         if not history.exists():
             _copy_durable(tmp, history)
         if _same_bytes(tmp, target):
-            return build_id, False
+            return build_id, False, digest.hexdigest()
         try:
             os.replace(tmp, target)
         except OSError as exc:
             raise _fail(target, exc) from None
         _sync_folder(out_dir)
-        return build_id, True
+        return build_id, True, digest.hexdigest()
     finally:
         tmp.unlink(missing_ok=True)
 
