@@ -8,10 +8,10 @@ import struct
 import zlib
 from typing import BinaryIO
 
-try:  # the [fast] extra: zlib-ng compresses about twice as fast at the same level and size
-    from zlib_ng import zlib_ng as _deflate_lib
+try:  # the [fast] extra: libdeflate is 3x faster than zlib at level 6, with smaller output
+    from deflate import deflate_compress as _libdeflate
 except ImportError:
-    _deflate_lib = zlib
+    _libdeflate = None
 
 # Types that are already compressed (png, jpg, woff2, zip, ...) are not in this list.
 COMPRESSIBLE = frozenset("""
@@ -38,11 +38,15 @@ def brotli_available() -> bool:
 _GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
 
 
+def _zlib_deflate(data: bytes, level: int) -> bytes:
+    deflater = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return deflater.compress(data) + deflater.flush()
+
+
 def gzip_bytes(data: bytes, level: int = 6) -> bytes:
     """Deterministic gzip: no file name, mtime 0 (the same bytes for the same input and
     deflate library)."""
-    deflater = _deflate_lib.compressobj(level, zlib.DEFLATED, -15)
-    body = deflater.compress(data) + deflater.flush()
+    body = _libdeflate(data, level) if _libdeflate else _zlib_deflate(data, level)
     return b"".join((_GZIP_HEADER, body, struct.pack("<II", zlib.crc32(data), len(data) & 0xFFFFFFFF)))
 
 

@@ -29,7 +29,7 @@ def machine_facts() -> dict:
         mem = 0
     versions = {}
     for dist in ("assetbuild", "Django", "whitenoise", "blake3", "Brotli", "rjsmin", "rcssmin",
-                 "zlib-ng"):
+                 "deflate"):
         try:
             versions[dist] = importlib.metadata.version(dist)
         except importlib.metadata.PackageNotFoundError:
