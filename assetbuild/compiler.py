@@ -1,7 +1,8 @@
 """`compile_release`: the build, as named phases.
 
-scan sources -> plan bundles -> transform (parallel, cached) -> resolve references and
-order by dependency -> rewrite, fingerprint and write in that order -> commit manifest.
+scan sources -> plan bundles -> transform (parallel, cached), and as soon as everything
+a stylesheet or script references is written, rewrite, fingerprint and write it -> the
+rewrites left -> commit manifest.
 """
 
 from __future__ import annotations
@@ -10,35 +11,34 @@ import hashlib
 import json
 import os
 import signal
-import sys
 import time
 from collections import deque
 from contextlib import contextmanager
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, TypeVar
 
 import blake3
 
-from assetbuild import __version__, bundle, fingerprint, graph, importmap, sources
+from assetbuild import __version__, bundle, fingerprint, importmap, sources
 from assetbuild.cache import Cache
 from assetbuild.compress import brotli_available
 from assetbuild.config import Config
-from assetbuild.diagnostics import BuildError, Diagnostic, UsageError, error, warning
+from assetbuild.diagnostics import BuildError, Diagnostic, UsageError, error
 from assetbuild.importmap import IMPORTMAP_NAME
 from assetbuild.manifest import MANIFEST_NAME
 from assetbuild.manifest import write_text as write_manifest_text
 from assetbuild.output import HISTORY_DIR, commit_manifest, write_atomic
-from assetbuild.refs import Placeholders, Ref, new_url, resolve, resolve_absolute_url
+from assetbuild.linker import Linker
 from assetbuild.spool import TextSpool
-from assetbuild.transform import (TRANSFORM_VERSION, Options, Outcome, Text, Written, finish,
-                                  process_batch)
+from assetbuild.transform import TRANSFORM_VERSION, Options, Outcome, Written, process_batch
 
 BATCH_BYTES = 4 << 20
 BATCH_FILES = 64
-MAX_IN_FLIGHT = 32  # rewritten assets handed to workers and not yet written
+MAX_IN_FLIGHT = 32  # rewrites handed to workers and not yet written (bounds the bytes held)
 HASH_CHUNK = 1000  # sources hashed per worker task when checking the build cache
+T = TypeVar("T")
 
 
 @dataclass
@@ -156,25 +156,25 @@ def compile_release(config: Config, on_warning: Callable[[Diagnostic], None] = l
         if len(batches) <= 1:
             pool = None  # one batch: no gain in shipping it to another process
         with TextSpool() as spool:
-            linker = _Linker(found, bundles, config, warn, spool, pool)
-            with _phase(timings, "transform"):
-                done = bytes_in = 0
-                for outcome in _run_workers(pool, batches, opts):
-                    for diag in outcome.diagnostics:
-                        warn(diag)
-                    linker.add(outcome)
-                    done += 1
-                    bytes_in += outcome.size_in
-                    if on_progress:
-                        on_progress(done, len(found), bytes_in)
+            linker = Linker(found, bundles, config, spool, opts)
+            done = bytes_in = 0
 
-            with _phase(timings, "order"):
-                ordered = linker.link()
+            def take(outcome: Outcome) -> None:
+                nonlocal done, bytes_in
+                for diag in outcome.diagnostics:
+                    warn(diag)
+                linker.add(outcome)
+                done += 1
+                bytes_in += outcome.size_in
+                if on_progress:
+                    on_progress(done, len(found), bytes_in)
 
-            with _phase(timings, "rewrite"):
-                for name in ordered:
-                    linker.finalize(name, opts)
-                linker.wait()
+            scheduler = _Scheduler(pool or _InlinePool(), linker, _workers(config.jobs))
+            with _phase(timings, "transform"):  # rewrites start as soon as they can
+                scheduler.transform(batches, opts, take)
+            with _phase(timings, "rewrite"):  # the rewrites still waiting or running
+                scheduler.drain()
+                linker.close(warn)
 
     written = linker.written
     with _phase(timings, "commit"):
@@ -297,10 +297,14 @@ def _batches(found: dict[str, sources.Source], parts: set[str]) -> Iterator[list
         yield batch
 
 
+def _workers(jobs: int) -> int:
+    return jobs or os.cpu_count() or 1
+
+
 @contextmanager
 def _pool(jobs: int) -> Iterator[ProcessPoolExecutor | None]:
     """Worker processes for the build (None: work in this process), started at once."""
-    workers = jobs or os.cpu_count() or 1
+    workers = _workers(jobs)
     if workers <= 1:
         yield None
         return
@@ -308,16 +312,6 @@ def _pool(jobs: int) -> Iterator[ProcessPoolExecutor | None]:
                              initargs=(os.getpid(),)) as pool:
         pool.submit(os.getpid)  # with fork, the first task starts every worker now
         yield pool
-
-
-def _run_workers(pool: ProcessPoolExecutor | None, batches: list[list[tuple[str, str, bool]]],
-                 opts: Options) -> Iterator[Outcome]:
-    if pool is None:
-        for batch in batches:
-            yield from process_batch(batch, opts)
-        return
-    for outcomes in pool.map(process_batch, batches, [opts] * len(batches)):
-        yield from outcomes
 
 
 def _die_with_parent(parent: int) -> None:
@@ -332,148 +326,57 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-class _Linker:
-    """Resolves references to logical names and finalizes assets in dependency order.
+class _InlinePool:
+    """Runs each task at once, in this process (one job, or one batch of files)."""
 
-    Text bodies wait in the spool file, not in memory, until their turn comes.
-    """
+    def submit(self, fn: Callable[..., T], *args: object) -> Future[T]:
+        future: Future[T] = Future()
+        future.set_result(fn(*args))
+        return future
 
-    def __init__(self, found: dict[str, sources.Source], bundles: list[bundle.Bundle],
-                 config: Config, warn: Callable[[Diagnostic], None], spool: TextSpool,
-                 pool: ProcessPoolExecutor | None = None):
-        self.found, self.config, self.warn = found, config, warn
-        self.spool, self.pool = spool, pool
-        self.pending: deque[tuple[str, Future[Written]]] = deque()
-        self.texts: dict[str, Text] = {}
-        self.bodies: dict[str, tuple[int, int]] = {}  # text name -> where its body is spooled
-        self.written: dict[str, Written] = {}
-        self.bundles = {b.name: b for b in bundles}
-        self.targets: dict[str, list[str | None]] = {}  # text name -> resolved name per ref
 
-    def add(self, outcome: Outcome) -> None:
-        """Take one worker result: a finished asset, or a text still to rewrite."""
-        name = sys.intern(outcome.logical)  # one copy of the name, shared with the scan's
-        if outcome.written is not None:
-            outcome.written.logical = name
-            self.written[name] = outcome.written
-        elif outcome.text is not None:
-            text = outcome.text
-            self.bodies[name] = self.spool.put(text.body)
-            text.body, text.logical = "", name
-            self.texts[name] = text
+class _Scheduler:
+    """Keeps the workers busy. Rewrites that became possible go first, then transform
+    batches; a bounded number of each is in flight (which bounds memory), and batch
+    outcomes are taken in order, so warnings come in the same order on every run."""
 
-    def link(self) -> list[str]:
-        """Resolve every reference, report missing ones, and return the order in which
-        assets can be finalized (what an asset references comes before it)."""
-        missing: list[Diagnostic] = []
-        edges: dict[str, set[str]] = {}
-        for name, text in self.texts.items():
-            resolved = [self._resolve(name, ref, missing) for ref in text.refs]
-            self.targets[name] = resolved
-            edges[name] = {t for t in resolved if t is not None and t != name} | (
-                {name} if name in resolved else set())
-        for b in self.bundles.values():
-            deps = set()
-            for part in b.parts:
-                deps |= {t for t in self.targets.get(part, ()) if t is not None}
-            edges[b.name] = deps
-        if missing and self.config.strict:
-            raise BuildError(missing)
-        for diag in missing:
-            self.warn(diag)
-        _, cycles = graph.order(edges)
-        if cycles:
-            raise BuildError([error("reference cycle: " + " -> ".join(c + [c[0]]),
-                                    file=self._file(c[0]),
-                                    hint="assets that reference each other cannot all be "
-                                         "fingerprinted; break the loop")
-                              for c in cycles])
-        return graph.heaviest_first(edges, self._weight)
+    def __init__(self, pool: ProcessPoolExecutor | _InlinePool, linker: Linker, workers: int):
+        self.pool, self.linker = pool, linker
+        self.batches_in_flight = 2 * workers + 1
+        self.rewrites: dict[Future[Written], str] = {}
 
-    def _weight(self, name: str) -> int:
-        """Bytes to compress for an asset: large ones are handed to workers first."""
-        if name in self.bundles:
-            return sum(self._weight(part) for part in self.bundles[name].parts)
-        src = self.found.get(name)
-        return src.size if src else 0
+    def transform(self, batches: list[list[tuple[str, str, bool]]], opts: Options,
+                  take: Callable[[Outcome], None]) -> None:
+        queued: deque[Future[list[Outcome]]] = deque()
+        todo = iter(batches)
+        while True:
+            self._start_rewrites()
+            while len(queued) < self.batches_in_flight and (batch := next(todo, None)):
+                queued.append(self.pool.submit(process_batch, batch, opts))
+            if not queued:
+                return
+            self._wait([queued[0]])
+            while queued and queued[0].done():
+                for outcome in queued.popleft().result():
+                    take(outcome)
 
-    def _file(self, name: str) -> str:
-        src = self.found.get(name)
-        return src.path if src else name
+    def drain(self) -> None:
+        """Run the rewrites left until none is possible."""
+        while True:
+            self._start_rewrites()
+            if not self.rewrites:
+                return
+            self._wait([])
 
-    def _resolve(self, referrer: str, ref: Ref, missing: list[Diagnostic]) -> str | None:
-        prefix = self.config.url_prefix
-        name, problem = resolve_absolute_url(ref.url, prefix), None
-        if name is None:
-            name, problem = resolve(ref.url, referrer, prefix)
-            if name is None and problem is None:
-                return None
-        level = error if self.config.strict else warning
-        if problem:
-            missing.append(level(f"reference '{ref.url}' not rewritten: {problem}",
-                                 file=self._file(referrer), line=ref.line))
-            return None
-        if name in self.found or name in self.bundles:
-            return name
-        if ref.kind == "sourcemap" and self.config.minify:
-            return None
-        missing.append(level(f"reference '{ref.url}' not found" + (
-                             "" if self.config.strict else " (left as written)"),
-                             file=self._file(referrer), line=ref.line,
-                             hint=f"no source file '{name}'"))
-        return None
+    def _start_rewrites(self) -> None:
+        while len(self.rewrites) < MAX_IN_FLIGHT and (task := self.linker.next_task()):
+            name, function, args = task
+            self.rewrites[self.pool.submit(function, *args)] = name
 
-    def _rewritten(self, text: Text, base: str) -> str:
-        """*text* with placeholders replaced by final URLs as seen from the asset *base*."""
-        values = []
-        for i, (ref, target) in enumerate(zip(text.refs, self.targets[text.logical])):
-            done = self.written.get(target) if target else None
-            values.append(new_url(ref, done.path, base, self.config.url_prefix)
-                          if done else text.raw[i])
-        body = self.spool.get(*self.bodies[text.logical])
-        return Placeholders(text.placeholder_prefix).restore(body, values)
-
-    def finalize(self, name: str, opts: Options) -> None:
-        if name in self.written:
-            return
-        if name in self.bundles:
-            b = self.bundles[name]
-            pieces = []
-            for part in b.parts:
-                text = self.texts.get(part)
-                if text is None:
-                    raise BuildError(error(
-                        f"bundle '{name}': part '{part}' cannot be joined: it is not valid UTF-8",
-                        file=self._file(part), hint="save it as UTF-8"))
-                if text.is_module:
-                    raise BuildError(error(
-                        f"bundle '{name}': part '{part}' is an ES module; modules cannot be "
-                        "concatenated", file=self._file(part),
-                        hint="load it with <script type=module> and let the browser import it"))
-                pieces.append(self._rewritten(text, name))
-            data = bundle.join(b.kind, pieces).encode("utf-8")
-            self._finish(name, data, opts, False, 0)
-            return
-        text = self.texts.get(name)
-        if text is None:
-            return
-        data = self._rewritten(text, name).encode("utf-8")
-        self._finish(name, data, opts, text.is_module, self.found[name].size)
-
-    def _finish(self, name: str, data: bytes, opts: Options, is_module: bool, size_in: int) -> None:
-        """Fingerprint *data* here (dependents need its name now); compress and write it in
-        a worker when there are workers."""
-        if self.pool is None:
-            self.written[name] = finish(name, data, opts, is_module, size_in)
-            return
-        path = fingerprint.digested_name(name, fingerprint.digest(data), opts.hash_length)
-        self.written[name] = Written(name, path, len(data), "", (), size_in, 0, is_module)
-        self.pending.append((name, self.pool.submit(finish, name, data, opts, is_module, size_in)))
-        self.wait(keep=MAX_IN_FLIGHT)  # bounds the bytes waiting for a worker
-
-    def wait(self, keep: int = 0) -> None:
-        """Collect what the workers wrote for assets finalized in this process, oldest
-        first, until at most *keep* are still in flight."""
-        while len(self.pending) > keep:
-            name, future = self.pending.popleft()
-            self.written[name] = future.result()
+    def _wait(self, also: list[Future]) -> None:
+        """Until a rewrite or one of *also* is done; record the rewrites done."""
+        done, _ = wait([*also, *self.rewrites], return_when=FIRST_COMPLETED)
+        for future in done:
+            name = self.rewrites.pop(future, None)
+            if name is not None:
+                self.linker.task_done(name, future.result())

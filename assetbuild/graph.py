@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import heapq
-from typing import Callable, Mapping
+from typing import Mapping
 
 
 def strongly_connected(edges: Mapping[str, set[str]]) -> list[list[str]]:
@@ -61,31 +60,3 @@ def order(edges: Mapping[str, set[str]]) -> tuple[list[str], list[list[str]]]:
     groups = strongly_connected(edges)
     cycles = [g for g in groups if len(g) > 1 or g[0] in edges.get(g[0], ())]
     return [node for group in groups for node in group], cycles
-
-
-def heaviest_first(edges: Mapping[str, set[str]], weight: Callable[[str], int]) -> list[str]:
-    """A dependency order of an acyclic graph for workers to follow: among the nodes whose
-    dependencies are all placed, it takes the one heading the heaviest chain (its weight
-    plus that of its heaviest chain of dependents), so that long jobs start early.
-    Dependencies outside *edges* count as placed."""
-    deps_in = {node: (deps - {node}) & edges.keys() for node, deps in edges.items()}
-    dependents: dict[str, list[str]] = {node: [] for node in edges}
-    for node, deps in deps_in.items():
-        for dep in deps:
-            dependents[dep].append(node)
-    chain: dict[str, int] = {}
-    for node in reversed(order(edges)[0]):  # dependents before their dependencies
-        if node in edges:
-            chain[node] = weight(node) + max((chain[d] for d in dependents[node]), default=0)
-    pending = {node: len(deps) for node, deps in deps_in.items()}
-    ready = [(-chain[node], node) for node, count in pending.items() if count == 0]
-    heapq.heapify(ready)
-    placed = []
-    while ready:
-        _, node = heapq.heappop(ready)
-        placed.append(node)
-        for dependent in dependents[node]:
-            pending[dependent] -= 1
-            if pending[dependent] == 0:
-                heapq.heappush(ready, (-chain[dependent], dependent))
-    return placed

@@ -178,6 +178,13 @@ def finish(logical: str, data: bytes, opts: Options, is_module: bool = False,
                    is_module)
 
 
+def finish_text(logical: str, body: str, placeholder_prefix: str, urls: list[str], opts: Options,
+                is_module: bool, size_in: int) -> Written:
+    """finish() for a text whose placeholders stand for *urls*."""
+    data = Placeholders(placeholder_prefix).restore(body, urls).encode("utf-8")
+    return finish(logical, data, opts, is_module, size_in)
+
+
 def _complete(out_dir: Path, path: str, data: bytes, encodings: dict) -> bool:
     """True when the fingerprinted file and every variant the cache lists are in place."""
     try:

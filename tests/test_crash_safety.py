@@ -4,7 +4,7 @@ previous complete release or the new complete one.
 The tree has a few thousand files and changes between builds, so every build writes new
 fingerprinted files. A small instrument (tests/phase_hook/sitecustomize.py, loaded through
 PYTHONPATH) makes the build announce each phase on a pipe, so kills are aimed at every phase
-(start-up, scan, transform, order, rewrite, commit) at a random moment within it, one in
+(start-up, scan, transform, rewrite, commit) at a random moment within it, one in
 seven at a random moment of the whole build, and the test knows where each one landed.
 Most kills hit the whole process group (like a container being stopped); every third hits
 only the main process (like the OOM killer), and its workers must then exit on their own.
@@ -33,7 +33,7 @@ from tree_gen import broken_links, make_tree
 
 KILLS = int(os.environ.get("ASSETBUILD_KILLS", "50"))
 FILES = int(os.environ.get("ASSETBUILD_KILL_FILES", "2000"))
-PHASES = ("start-up", "scan", "transform", "order", "rewrite", "commit")
+PHASES = ("start-up", "scan", "transform", "rewrite", "commit")
 HOOK = Path(__file__).parent / "phase_hook"
 
 

@@ -1,0 +1,201 @@
+"""Resolving references and finishing each stylesheet, script and bundle as soon as every
+asset it references is written, while the rest of the tree is still being transformed.
+
+An asset's final bytes hold the fingerprinted names of what it references, so it waits
+for them; whatever never gets ready waits on a reference cycle, which is reported whole.
+"""
+
+from __future__ import annotations
+
+import heapq
+import sys
+from typing import Any, Callable
+
+from assetbuild import bundle, graph, sources
+from assetbuild.config import Config
+from assetbuild.diagnostics import BuildError, Diagnostic, error, warning
+from assetbuild.refs import Placeholders, Ref, new_url, resolve, resolve_absolute_url
+from assetbuild.spool import TextSpool
+from assetbuild.transform import Options, Outcome, Text, Written, finish, finish_text
+
+Task = tuple[str, Callable[..., Written], tuple[Any, ...]]  # (asset, function, arguments)
+
+
+class Linker:
+    """Takes worker outcomes in order, and hands out the rewrites that became possible.
+
+    Text bodies wait in the spool file, not in memory, until their turn comes.
+    """
+
+    def __init__(self, found: dict[str, sources.Source], bundles: list[bundle.Bundle],
+                 config: Config, spool: TextSpool, opts: Options):
+        self.found, self.config, self.spool, self.opts = found, config, spool, opts
+        self.bundles = {b.name: b for b in bundles}
+        self.written: dict[str, Written] = {}
+        self.texts: dict[str, Text] = {}
+        self.bodies: dict[str, tuple[int, int]] = {}  # text name -> where its body is spooled
+        self.targets: dict[str, list[str | None]] = {}  # text name -> resolved name per ref
+        self.missing: list[Diagnostic] = []
+        self._finished: set[str] = set()  # written, or could not be read (nothing to wait for)
+        self._waits_for: dict[str, set[str]] = {}  # asset -> what it still waits for
+        self._waited_by: dict[str, list[str]] = {}  # the reverse
+        self._ready: list[tuple[int, str]] = []  # heap: largest first
+        for b in bundles:  # a bundle first waits for each part to be transformed
+            self._wait(b.name, {_arrival(p) for p in b.parts})
+
+    def add(self, outcome: Outcome) -> None:
+        """Take one worker outcome: a finished asset, or a text that may have to wait."""
+        name = sys.intern(outcome.logical)  # one copy of the name, shared with the scan's
+        if outcome.written is not None:
+            outcome.written.logical = name
+            self._done(name, outcome.written)
+        elif outcome.text is not None:
+            text = outcome.text
+            self.bodies[name] = self.spool.put(text.body)
+            text.body, text.logical = "", name
+            self.texts[name] = text
+            resolved = [self._resolve(name, ref) for ref in text.refs]
+            self.targets[name] = resolved
+            needs = {t for t in resolved if t is not None} - self._finished
+            self._wait(name, needs)
+            for b in self._bundles_of(name):
+                self._wait(b, needs)
+        else:  # it could not be read (and was reported): references to it stay as written
+            self._finished.add(name)
+            self._arrived(name)
+        self._arrived(_arrival(name))
+
+    def next_task(self) -> Task | None:
+        """The next rewrite whose references are all written (largest first), or None."""
+        if not self._ready:
+            return None
+        _, name = heapq.heappop(self._ready)
+        if name in self.bundles:
+            data = self._bundle_bytes(name)
+            return name, finish, (name, data, self.opts, False, 0)
+        text = self.texts[name]
+        body = self.spool.get(*self.bodies[name])
+        return name, finish_text, (name, body, text.placeholder_prefix, self._urls(text, name),
+                                   self.opts, text.is_module, self.found[name].size)
+
+    def task_done(self, name: str, written: Written) -> None:
+        self._done(name, written)
+
+    def close(self, warn: Callable[[Diagnostic], None]) -> None:
+        """After the last outcome and task: report references not found (errors with
+        --strict) and the cycles that kept assets from being written."""
+        if self.missing and self.config.strict:
+            raise BuildError(self.missing)
+        for diag in self.missing:
+            warn(diag)
+        stuck = {name: self._deps(name) - self._finished for name in self._waits_for}
+        _, cycles = graph.order(stuck)
+        if cycles:
+            raise BuildError([error("reference cycle: " + " -> ".join(c + [c[0]]),
+                                    file=self._file(c[0]),
+                                    hint="assets that reference each other cannot all be "
+                                         "fingerprinted; break the loop")
+                              for c in cycles])
+        assert not stuck, f"assets left unwritten: {sorted(stuck)[:5]}"
+
+    # -- waiting ---------------------------------------------------------------------------
+
+    def _wait(self, name: str, needs: set[str]) -> None:
+        pending = self._waits_for.setdefault(name, set())
+        for need in needs - pending:
+            pending.add(need)
+            self._waited_by.setdefault(need, []).append(name)
+        if not pending:
+            self._make_ready(name)
+
+    def _arrived(self, token: str) -> None:
+        for name in self._waited_by.pop(token, ()):
+            pending = self._waits_for[name]
+            pending.discard(token)
+            if not pending:
+                self._make_ready(name)
+
+    def _done(self, name: str, written: Written) -> None:
+        self.written[name] = written
+        self._finished.add(name)
+        self._arrived(name)
+
+    def _make_ready(self, name: str) -> None:
+        del self._waits_for[name]
+        if name in self.written:
+            return  # a bundle named like a source, written already: nothing to do
+        heapq.heappush(self._ready, (-self._weight(name), name))
+
+    def _bundles_of(self, part: str) -> list[str]:
+        return [b.name for b in self.bundles.values() if part in b.parts]
+
+    def _deps(self, name: str) -> set[str]:
+        if name in self.bundles:
+            return {t for p in self.bundles[name].parts for t in self.targets.get(p, ()) if t}
+        return {t for t in self.targets.get(name, ()) if t}
+
+    def _weight(self, name: str) -> int:
+        if name in self.bundles:
+            return sum(self._weight(part) for part in self.bundles[name].parts)
+        src = self.found.get(name)
+        return src.size if src else 0
+
+    # -- references ------------------------------------------------------------------------
+
+    def _file(self, name: str) -> str:
+        src = self.found.get(name)
+        return src.path if src else name
+
+    def _resolve(self, referrer: str, ref: Ref) -> str | None:
+        prefix = self.config.url_prefix
+        name, problem = resolve_absolute_url(ref.url, prefix), None
+        if name is None:
+            name, problem = resolve(ref.url, referrer, prefix)
+            if name is None and problem is None:
+                return None
+        level = error if self.config.strict else warning
+        if problem:
+            self.missing.append(level(f"reference '{ref.url}' not rewritten: {problem}",
+                                      file=self._file(referrer), line=ref.line))
+            return None
+        if name in self.found or name in self.bundles:
+            return name
+        if ref.kind == "sourcemap" and self.config.minify:
+            return None
+        self.missing.append(level(f"reference '{ref.url}' not found" + (
+                                  "" if self.config.strict else " (left as written)"),
+                                  file=self._file(referrer), line=ref.line,
+                                  hint=f"no source file '{name}'"))
+        return None
+
+    def _urls(self, text: Text, base: str) -> list[str]:
+        """The final URL of each of *text*'s references, as seen from the asset *base*."""
+        values = []
+        for i, (ref, target) in enumerate(zip(text.refs, self.targets[text.logical])):
+            done = self.written.get(target) if target else None
+            values.append(new_url(ref, done.path, base, self.config.url_prefix)
+                          if done else text.raw[i])
+        return values
+
+    def _bundle_bytes(self, name: str) -> bytes:
+        b = self.bundles[name]
+        pieces = []
+        for part in b.parts:
+            text = self.texts.get(part)
+            if text is None:
+                raise BuildError(error(
+                    f"bundle '{name}': part '{part}' cannot be joined: it is not valid UTF-8",
+                    file=self._file(part), hint="save it as UTF-8"))
+            if text.is_module:
+                raise BuildError(error(
+                    f"bundle '{name}': part '{part}' is an ES module; modules cannot be "
+                    "concatenated", file=self._file(part),
+                    hint="load it with <script type=module> and let the browser import it"))
+            body = self.spool.get(*self.bodies[part])
+            pieces.append(Placeholders(text.placeholder_prefix).restore(body, self._urls(text, name)))
+        return bundle.join(b.kind, pieces).encode("utf-8")
+
+
+def _arrival(name: str) -> str:
+    """What a bundle waits for until its part *name* has been transformed."""
+    return "\0arrival\0" + name
