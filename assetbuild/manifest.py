@@ -101,15 +101,23 @@ def _render(value: Any, depth: int) -> tuple[str, str]:
         text = encode_basestring(value)
         return text, text
     if kind is dict or isinstance(value, Mapping):
-        pairs = [(encode_basestring(k), _render(v, depth + 1)) for k, v in sorted(value.items())]
-        pretty = [f"{k}: {p}" for k, (p, _) in pairs]
-        compact = ",".join(f"{k}:{c}" for k, (_, c) in pairs)
-        return _indented("{", pretty, "}", depth), "{" + compact + "}"
+        pretty, compact = [], []
+        for k, v in sorted(value.items()):
+            key, inner = encode_basestring(k), type(v)
+            if inner is str:  # the common cases inline: a manifest has many thousands
+                p = c = encode_basestring(v)
+            elif inner is int:
+                p = c = int.__repr__(v)
+            else:
+                p, c = _render(v, depth + 1)
+            pretty.append(f"{key}: {p}")
+            compact.append(f"{key}:{c}")
+        return _indented("{", pretty, "}", depth), "{" + ",".join(compact) + "}"
     if kind is list or kind is tuple:
         items = [_render(v, depth + 1) for v in value]
         return (_indented("[", [p for p, _ in items], "]", depth),
                 "[" + ",".join(c for _, c in items) + "]")
-    text = json.dumps(value)  # numbers, true, false, null
+    text = json.dumps(value)  # other numbers, true, false, null
     return text, text
 
 
