@@ -168,31 +168,86 @@ def _keyword_offsets(text: str) -> list[int]:
 
 
 def scan(text: str) -> Scan:
-    """Module specifiers (static and dynamic ``import``, ``export … from``) and source maps."""
+    """Module specifiers (static and dynamic ``import``, ``export … from``) and source maps.
+
+    Each keyword is first read as if it were code. The walk over strings and comments
+    (the costly part) then only needs to reach the last keyword that would give a
+    specifier: ``export { a };`` at the end of a module cannot, and so cannot be the
+    reason to walk the whole file.
+    """
     result = Scan()
     keywords = _keyword_offsets(text)
     last_map = text.rfind("sourceMappingURL")
     if not keywords and last_map == -1:
         return result
+    budget = _Budget(len(text) // 2 + 64)
+    read = {}  # keyword -> (specifier, makes a module) when read as code without doubt
+    for kw in keywords:
+        found = _specifier(text[kw:kw + 6], _tokens_within(text, kw + 6, budget))
+        if not budget.cut:
+            read[kw] = found
+    needed = [kw for kw in keywords if kw not in read or read[kw][0] is not None]
     lines = LineIndex(text)
-    spans, line_comments = _skeleton(text, stop=max(keywords[-1] if keywords else -1, last_map))
+    stop = max(needed[-1] if needed else -1, last_map)
+    spans, line_comments = _skeleton(text, stop=stop)
     starts = [s for s, _ in spans]
     for start, end in line_comments:
         sm = _SOURCEMAP.search(text, start, end)
         if sm:
             result.refs.append(Ref(sm.start(1), sm.end(1), sm.group(1), "sourcemap",
                                    lines.line(start)))
-    for kw in keywords:
+    for kw in needed:
         if _in_spans(spans, starts, kw):
             continue
-        keyword = text[kw:kw + 6]
-        spec, module = _specifier(keyword, _tokens_from(text, kw + 6))
+        spec, module = read.get(kw) or _specifier(text[kw:kw + 6], _tokens_from(text, kw + 6))
         result.is_module = result.is_module or module
         if spec is not None:
             s, e = spec.start() + 1, spec.end() - 1
             result.refs.append(Ref(s, e, text[s:e], "module", lines.line(s)))
+    makers = [kw for kw, (spec, module) in read.items() if module and spec is None]
+    walked_on = False
+    for kw in makers if not result.is_module else ():  # `export const`, `import.meta`
+        if kw > stop:  # walk on: to this keyword, or (the second time) to the end
+            stop = len(text) if walked_on else kw
+            walked_on = True
+            spans = _skeleton(text, stop=stop)[0]
+            starts = [s for s, _ in spans]
+        if not _in_spans(spans, starts, kw):
+            result.is_module = True
+            break
     result.refs.sort(key=lambda r: r.start)
     return result
+
+
+class _Budget:
+    """How many tokens the first reading of keywords may still take (bounded, so that
+    keywords inside long comments or strings cannot make it quadratic). ``cut`` says the
+    last reading stopped early: at a comment or when the budget ran out."""
+
+    def __init__(self, tokens: int):
+        self.left = tokens
+        self.cut = False
+
+
+def _tokens_within(text: str, pos: int, budget: _Budget, limit: int = 1 << 16):
+    """Like _tokens_from, within *budget*; stops (setting ``budget.cut``) at a comment."""
+    budget.cut = False
+    for _ in range(limit):
+        if budget.left <= 0:
+            break
+        m = _TOKEN.match(text, pos)
+        if not m:
+            return
+        budget.left -= 1
+        pos = m.end()
+        kind = m.lastgroup
+        if kind == "comment":
+            break
+        if kind != "ws":
+            yield m
+    else:
+        return  # the same limit as _tokens_from: the same reading
+    budget.cut = True
 
 
 def _specifier(keyword: str, toks) -> tuple[re.Match | None, bool]:

@@ -55,6 +55,8 @@ def module_urls(text: str) -> list[str]:
 
 @pytest.mark.parametrize("text, expected", [
     ("export * from './a.js'", ["./a.js"]),  # at the very start of the file
+    ("import /* why */ './a.js'", ["./a.js"]),  # a comment: the first reading leaves it open
+    ("export {a} // b\nfrom './b.js'", ["./b.js"]),
     ("x = {}\n}export * from './a.js'", ["./a.js"]),  # right after a brace
     ("module.exports = 1\nimport('./a.js')", ["./a.js"]),  # CommonJS with a dynamic import
     ("module.exports = \"import x from './y.js'\"", []),  # only in a string
@@ -83,6 +85,51 @@ def test_skeleton_cut_short_is_the_start_of_the_whole_one(text, stop):
     short_spans, short_comments = js._skeleton(text, stop)
     assert short_spans == [s for s in spans if s[0] <= stop]
     assert short_comments == [c for c in comments if c[0] <= stop]
+
+
+def full_walk_scan(text: str) -> tuple[list[tuple], bool]:
+    """The definition scan() stands for: walk the whole text, read every keyword in code."""
+    spans, comments = js._skeleton(text)
+    starts = [s for s, _ in spans]
+    refs, is_module = [], False
+    for start, end in comments:
+        sm = js._SOURCEMAP.search(text, start, end)
+        if sm:
+            refs.append((sm.start(1), sm.group(1), "sourcemap"))
+    for kw in js._keyword_offsets(text):
+        if not js._in_spans(spans, starts, kw):
+            spec, module = js._specifier(text[kw:kw + 6], js._tokens_from(text, kw + 6))
+            is_module = is_module or module
+            if spec is not None:
+                refs.append((spec.start() + 1, text[spec.start() + 1:spec.end() - 1], "module"))
+    return sorted(refs), is_module
+
+
+MODULE_PIECES = JS_PIECES + ["export { a }", "export {a, b} from './b.js'", "export const x",
+                             "import.meta", "import {", "} from", "export *", " as ns", ";"]
+
+
+@FUZZ
+@given(pieces(MODULE_PIECES))
+def test_scan_reading_keywords_first_finds_what_the_whole_walk_finds(text):
+    found = js.scan(text)
+    assert (sorted((r.start, r.url, r.kind) for r in found.refs), found.is_module) == full_walk_scan(text)
+
+
+@pytest.mark.parametrize("text, is_module", [
+    ("import a from './a.js'\n" + "x = '`'\n" * 50 + "export { a }\n", True),
+    ("'export const x'\n/* import.meta */\nexport default 1", True),  # walks on twice
+    ("'export const x'\n/* import.meta */\n", False),
+    ("/* export { a } from '" + "x" * 300 + "' */ export const y = 1", True),  # cut at a comment
+])
+def test_module_status_needs_one_keyword_in_code(text, is_module):
+    assert js.scan(text).is_module is is_module
+    assert full_walk_scan(text)[1] is is_module
+
+
+def test_keywords_inside_one_long_comment_stay_linear():
+    text = "/*" + "export {a," * 200_000 + "*/ export const x = 1"
+    assert js.scan(text).is_module is True  # the reading budget runs out; still correct
 
 
 def test_source_map_after_the_last_keyword_is_found_with_lines():
