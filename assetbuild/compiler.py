@@ -22,7 +22,7 @@ from typing import Callable, Iterable, Iterator, TypeVar
 
 import blake3
 
-from assetbuild import __version__, bundle, fingerprint, importmap, sources
+from assetbuild import __version__, bundle, fingerprint, importmap, ledger, sources
 from assetbuild.cache import Cache
 from assetbuild.compress import brotli_available
 from assetbuild.config import Config
@@ -52,6 +52,7 @@ class Result:
     changed: bool
     size_out: int = 0  # bytes of the fingerprinted files, uncompressed
     files_in: int = 0
+    files_processed: int = 0  # the others were taken as they are from the release in place
     bytes_in: int = 0
     bytes_out: int = 0
     warnings: list[Diagnostic] = field(default_factory=list)
@@ -61,7 +62,8 @@ class Result:
         return {
             "out": str(self.out_dir), "build_id": self.build_id,
             "changed": self.changed, "assets": self.assets,
-            "files_in": self.files_in, "bytes_in": self.bytes_in,
+            "files_in": self.files_in, "files_processed": self.files_processed,
+            "bytes_in": self.bytes_in,
             "bytes_written": self.bytes_out,
             "warnings": [d.format() for d in self.warnings],
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
@@ -138,13 +140,17 @@ def _build(config: Config, on_warning: Callable[[Diagnostic], None],
             parts = {p for b in bundles for p in b.parts}
         scan_warnings = len(warnings)
 
-        record_key = None
+        record_key = settings = digests = None
+        previous: dict[str, ledger.Record] | None = None
+        todo, done = found, {}  # sources to transform; assets taken from the release in place
         if config.cache_dir:
+            cache = Cache(config.cache_dir)
             with _phase(timings, "check"):
                 facts = _source_facts(found, pool)  # read and hashed by the workers, while
                 release = _release_in_place(out_dir)  # this process checks the release
-                record_key, sizes = _inputs_key(found, config, opts, facts)
-                record = _reuse(Cache(config.cache_dir), record_key, release)
+                settings = _settings_key(config, opts)
+                record_key, sizes, digests = _inputs_key(found, settings, facts)
+                record = _reuse(cache, record_key, release)
             if record is not None and release is not None:
                 for diag in record["warnings"]:
                     warn(Diagnostic(*diag))
@@ -152,6 +158,14 @@ def _build(config: Config, on_warning: Callable[[Diagnostic], None],
                               size_out=release["size_out"], files_in=len(found),
                               bytes_in=record["bytes_in"], warnings=warnings, timings=timings)
             found = sources.with_sizes(found, sizes, warn)
+            if release is not None and digests is not None and len(digests) == len(found):
+                previous = ledger.load(cache, release["manifest"], settings)
+                todo, done = _to_redo(previous, release, found, digests, bundles)
+            del release  # the manifest in place, parsed: large on a large tree
+            for name in sorted(done.keys() & found.keys()):  # their warnings, as last time
+                assert previous is not None
+                for diag in previous[name].warnings:
+                    warn(diag)
 
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
@@ -159,22 +173,26 @@ def _build(config: Config, on_warning: Callable[[Diagnostic], None],
             raise BuildError(error(f"cannot create the output folder: {exc.strerror}",
                                    file=str(out_dir))) from None
 
-        batches = list(_batches(found, parts))
+        batches = list(_batches(todo, parts))
         if len(batches) <= 1:
             pool = None  # one batch: no gain in shipping it to another process
         with TextSpool() as spool:
-            linker = Linker(found, bundles, config, spool, opts)
-            done = bytes_in = 0
+            linker = Linker(found, bundles, config, spool, opts, done)
+            files_done = len(found) - len(todo)
+            bytes_in = sum(found[name].size for name in done if name in found)
+            file_warnings: dict[str, list[Diagnostic]] = {}
 
             def take(outcome: Outcome) -> None:
-                nonlocal done, bytes_in
+                nonlocal files_done, bytes_in
                 for diag in outcome.diagnostics:
                     warn(diag)
+                if outcome.diagnostics:
+                    file_warnings[outcome.logical] = outcome.diagnostics
                 linker.add(outcome)
-                done += 1
+                files_done += 1
                 bytes_in += outcome.size_in
                 if on_progress:
-                    on_progress(done, len(found), bytes_in)
+                    on_progress(files_done, len(found), bytes_in)
 
             scheduler = _Scheduler(pool or _InlinePool(), linker, _workers(config.jobs))
             with _phase(timings, "transform"):  # rewrites start as soon as they can
@@ -185,15 +203,22 @@ def _build(config: Config, on_warning: Callable[[Diagnostic], None],
 
     written = linker.written
     with _phase(timings, "commit"):
-        build_id, changed, digests = _commit(out_dir, written)
+        build_id, changed, release_digests = _commit(out_dir, written)
 
     if record_key:
-        Cache(config.cache_dir).put_json(f"build-{record_key}", {
-            **digests, "bytes_in": bytes_in,
+        cache.put_json(f"build-{record_key}", {
+            **release_digests, "bytes_in": bytes_in,
             "warnings": [[d.level, d.message, d.file, d.line, d.hint]
                          for d in warnings[scan_warnings:]]})
+        assert settings is not None and digests is not None
+        ledger.save(cache, release_digests["manifest"], settings, {
+            name: previous[name] if previous and name in done else ledger.Record(
+                digest, sorted({t for t in linker.targets.get(name, ()) if t}),
+                file_warnings.get(name, []) + linker.missing.get(name, []))
+            for name, digest in zip(found, digests)})
     return Result(out_dir, build_id, len(written), changed,
                   size_out=sum(w.size for w in written.values()), files_in=len(found),
+                  files_processed=len(todo),
                   bytes_in=bytes_in, bytes_out=sum(w.bytes_out for w in written.values()),
                   warnings=warnings, timings=timings)
 
@@ -228,24 +253,52 @@ def _source_facts(found: dict[str, sources.Source],
     return (facts for chunk in pool.map(fingerprint.files_facts, chunks) for facts in chunk)
 
 
-def _inputs_key(found: dict[str, sources.Source], config: Config, opts: Options,
-                facts: Iterable[tuple[bytes, int]]) -> tuple[str | None, list[int] | None]:
-    """A digest of everything a build reads (settings, tool version, every source's name,
-    place and bytes) and the sources' sizes; (None, None) when a source cannot be read
-    (the full build reports it)."""
-    hasher = blake3.blake3(json.dumps([
+def _settings_key(config: Config, opts: Options) -> str:
+    """A digest of the settings and tool version a build depends on."""
+    return blake3.blake3(json.dumps([
         __version__, TRANSFORM_VERSION, str(opts.out_dir), opts.minify, opts.gzip, opts.brotli,
         opts.hash_length, opts.url_prefix, config.strict, sorted(config.bundles.items()),
-        [str(root) for root in config.sources]]).encode("utf-8"))
-    sizes = []
+        [str(root) for root in config.sources]]).encode("utf-8")).hexdigest()
+
+
+def _inputs_key(found: dict[str, sources.Source], settings: str,
+                facts: Iterable[tuple[bytes, int]]
+                ) -> tuple[str | None, list[int] | None, list[str] | None]:
+    """A digest of everything a build reads (settings, tool version, every source's name,
+    place and bytes), the sources' sizes and the hex digests of their bytes; all None
+    when a source cannot be read (the full build reports it)."""
+    hasher = blake3.blake3(settings.encode("ascii"))
+    sizes, digests = [], []
     try:
         for (name, src), (digest, size) in zip(found.items(), facts):
             hasher.update(f"\0{name}\0{src.path}\0".encode("utf-8", "surrogateescape"))
             hasher.update(digest)
             sizes.append(size)
+            digests.append(digest.hex())
     except (OSError, ValueError):
-        return None, None
-    return hasher.hexdigest(), sizes
+        return None, None, None
+    return hasher.hexdigest(), sizes, digests
+
+
+def _to_redo(previous: dict[str, ledger.Record] | None, release: dict,
+             found: dict[str, sources.Source], digests: list[str],
+             bundles: list[bundle.Bundle]) -> tuple[dict[str, sources.Source], dict[str, Written]]:
+    """With the ledger of the release in place: the sources to transform again, and the
+    assets (sources and bundles) to take as they are from the release in place.
+    Without one, or when that cannot be done: every source, nothing taken."""
+    redo = ledger.to_redo(previous, dict(zip(found, digests)), bundles) if previous else None
+    if redo is None:
+        return found, {}
+    entries = release["entries"]
+    done = {}
+    for name in [*found, *(b.name for b in bundles)]:
+        if name not in redo:
+            size_in = found[name].size if name in found else 0
+            written = ledger.written_from_manifest(name, entries.get(name), size_in)
+            if written is None:
+                return found, {}
+            done[name] = written
+    return {name: src for name, src in found.items() if name in redo}, done
 
 
 def _release_in_place(out_dir: Path) -> dict | None:
@@ -271,7 +324,8 @@ def _release_in_place(out_dir: Path) -> dict | None:
         return None
     return {"manifest": hashlib.sha256(data).hexdigest(),
             "importmap": hashlib.sha256(import_map).hexdigest(),
-            "build_id": build_id, "assets": len(assets), "size_out": size_out}
+            "build_id": build_id, "assets": len(assets), "size_out": size_out,
+            "entries": assets}
 
 
 def _reuse(cache: Cache, key: str | None, release: dict | None) -> dict | None:

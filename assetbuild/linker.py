@@ -28,20 +28,23 @@ class Linker:
     """
 
     def __init__(self, found: dict[str, sources.Source], bundles: list[bundle.Bundle],
-                 config: Config, spool: TextSpool, opts: Options):
+                 config: Config, spool: TextSpool, opts: Options,
+                 done: dict[str, Written] | None = None):
+        """*done*: assets already written (taken from the release in place)."""
         self.found, self.config, self.spool, self.opts = found, config, spool, opts
         self.bundles = {b.name: b for b in bundles}
-        self.written: dict[str, Written] = {}
+        self.written: dict[str, Written] = dict(done or {})
         self.texts: dict[str, Text] = {}
         self.bodies: dict[str, tuple[int, int]] = {}  # text name -> where its body is spooled
         self.targets: dict[str, list[str | None]] = {}  # text name -> resolved name per ref
-        self.missing: list[Diagnostic] = []
-        self._finished: set[str] = set()  # written, or could not be read (nothing to wait for)
+        self.missing: dict[str, list[Diagnostic]] = {}  # referrer -> references not found
+        self._finished = set(self.written)  # written, or could not be read (nothing to wait for)
         self._waits_for: dict[str, set[str]] = {}  # asset -> what it still waits for
         self._waited_by: dict[str, list[str]] = {}  # the reverse
         self._ready: list[tuple[int, str]] = []  # heap: largest first
         for b in bundles:  # a bundle first waits for each part to be transformed
-            self._wait(b.name, {_arrival(p) for p in b.parts})
+            if b.name not in self.written:
+                self._wait(b.name, {_arrival(p) for p in b.parts})
 
     def add(self, outcome: Outcome) -> None:
         """Take one worker outcome: a finished asset, or a text that may have to wait."""
@@ -84,9 +87,10 @@ class Linker:
     def close(self, warn: Callable[[Diagnostic], None]) -> None:
         """After the last outcome and task: report references not found (errors with
         --strict) and the cycles that kept assets from being written."""
-        if self.missing and self.config.strict:
-            raise BuildError(self.missing)
-        for diag in self.missing:
+        missing = [diag for diags in self.missing.values() for diag in diags]
+        if missing and self.config.strict:
+            raise BuildError(missing)
+        for diag in missing:
             warn(diag)
         stuck = {name: self._deps(name) - self._finished for name in self._waits_for}
         _, cycles = graph.order(stuck)
@@ -155,17 +159,17 @@ class Linker:
                 return None
         level = error if self.config.strict else warning
         if problem:
-            self.missing.append(level(f"reference '{ref.url}' not rewritten: {problem}",
-                                      file=self._file(referrer), line=ref.line))
-            return None
-        if name in self.found or name in self.bundles:
+            diag = level(f"reference '{ref.url}' not rewritten: {problem}",
+                         file=self._file(referrer), line=ref.line)
+        elif name in self.found or name in self.bundles:
             return name
-        if ref.kind == "sourcemap" and self.config.minify:
+        elif ref.kind == "sourcemap" and self.config.minify:
             return None
-        self.missing.append(level(f"reference '{ref.url}' not found" + (
-                                  "" if self.config.strict else " (left as written)"),
-                                  file=self._file(referrer), line=ref.line,
-                                  hint=f"no source file '{name}'"))
+        else:
+            diag = level(f"reference '{ref.url}' not found" + (
+                         "" if self.config.strict else " (left as written)"),
+                         file=self._file(referrer), line=ref.line, hint=f"no source file '{name}'")
+        self.missing.setdefault(referrer, []).append(diag)
         return None
 
     def _urls(self, text: Text, base: str) -> list[str]:

@@ -99,3 +99,81 @@ def test_a_cached_rebuild_writes_what_a_build_without_cache_writes(tree, tmp_pat
     assert (tmp_path / "out" / "manifest.json").read_bytes() == (plain / "manifest.json").read_bytes()
     assert second["bytes_in"] == expected["bytes_in"] == sum(
         p.stat().st_size for p in (tmp_path / "static").rglob("*") if p.is_file())
+
+
+LEDGER_FILES = {
+    "static/img/a.svg": '<svg xmlns="http://www.w3.org/2000/svg"><rect/></svg>\n',
+    "static/css/a.css": ".a { background: url(../img/a.svg) }\n",
+    "static/css/b.css": '@import "a.css";\n.b { color: red }\n',
+    "static/css/c.css": ".c { color: blue }\n",
+    "static/css/miss.css": ".m { background: url(../img/missing.png) }\n",
+    "static/js/n.js": "export const n = 1;\n",
+    "static/js/m.js": "import { n } from './n.js';\nexport const m = n + 1;\n",
+    "static/js/plain.js": "window.plain = true;\n",
+}
+BUNDLES = '[tool.assetbuild]\n[tool.assetbuild.bundles]\n"all.css" = ["css/a.css", "css/c.css"]\n'
+
+
+def ledger_build(tmp_path: Path, name: str, *flags: str) -> tuple[dict, dict]:
+    """A cached build, and a build of the same sources from scratch to compare it with."""
+    common = ["--config", tmp_path / "pyproject.toml", "--no-brotli", *flags]
+    run_cli("compile", tmp_path / "static", "--out", tmp_path / "out", "--cache",
+            tmp_path / "cache", "--json", tmp_path / f"{name}.json", *common, check=True)
+    run_cli("compile", tmp_path / "static", "--out", tmp_path / f"plain-{name}", "--json",
+            tmp_path / f"plain-{name}.json", *common, check=True)
+    assert (tmp_path / "out/manifest.json").read_bytes() == \
+        (tmp_path / f"plain-{name}/manifest.json").read_bytes()
+    summary, plain = (json.loads((tmp_path / f"{n}.json").read_text()) for n in (name, f"plain-{name}"))
+    assert sorted(summary["warnings"]) == sorted(plain["warnings"])
+    return summary, read_manifest(tmp_path / "out")["assets"]
+
+
+def test_a_rebuild_processes_only_changed_files_and_what_references_them(tree, tmp_path):
+    tree({**LEDGER_FILES, "pyproject.toml": BUNDLES})
+    first, before = ledger_build(tmp_path, "1")
+    assert first["files_processed"] == 8 and len(first["warnings"]) == 1  # missing.png
+
+    (tmp_path / "static/img/a.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>\n')
+    second, after = ledger_build(tmp_path, "2")
+    # a.svg, a.css naming it, b.css importing a.css, and both parts of all.css again
+    assert second["files_processed"] == 4
+    assert {n for n in after if after[n] != before[n]} == {"img/a.svg", "css/a.css", "css/b.css", "all.css"}
+    assert second["warnings"] == first["warnings"]  # taken from the ledger for miss.css
+
+    (tmp_path / "static/js/n.js").write_text("export const n = 2;\n")
+    third, _ = ledger_build(tmp_path, "3")
+    assert third["files_processed"] == 2  # n.js and the module importing it
+
+    (tmp_path / "static/css/miss.css").write_text(".m { background: url(../img/missing.png) }\n/**/")
+    fourth, _ = ledger_build(tmp_path, "4")
+    assert fourth["files_processed"] == 1 and fourth["warnings"] == first["warnings"]
+
+
+def test_an_added_file_a_damaged_ledger_or_new_settings_mean_reading_every_file(tree, tmp_path):
+    tree({**LEDGER_FILES, "pyproject.toml": BUNDLES})
+    ledger_build(tmp_path, "1")
+
+    (tmp_path / "static/img/missing.png").write_bytes(b"\x89PNG\r\n\x1a\n")  # now found
+    summary, assets = ledger_build(tmp_path, "2")
+    assert summary["files_processed"] == 9 and summary["warnings"] == []
+    assert "missing.png" not in (tmp_path / "out" / assets["css/miss.css"]["path"]).read_text()
+
+    for ledger in (tmp_path / "cache").rglob("ledger-*.json"):
+        ledger.write_text('{"key": "' + ledger.stem + '", "version": "0.1.0", "value": {"sources": 1}}')
+    (tmp_path / "static/css/c.css").write_text(".c { color: green }\n")
+    summary, _ = ledger_build(tmp_path, "3")
+    assert summary["files_processed"] == 9
+
+    (tmp_path / "static/css/c.css").write_text(".c { color: navy }\n")
+    summary, _ = ledger_build(tmp_path, "4", "--no-minify")
+    assert summary["files_processed"] == 9
+
+
+def test_a_rebuild_after_the_release_in_place_was_damaged_reads_every_file(tree, tmp_path):
+    tree({**LEDGER_FILES, "pyproject.toml": BUNDLES})
+    _, assets = ledger_build(tmp_path, "1")
+    (tmp_path / "out" / assets["css/c.css"]["path"]).unlink()
+    (tmp_path / "static/js/plain.js").write_text("window.plain = false;\n")
+    summary, _ = ledger_build(tmp_path, "2")
+    assert summary["files_processed"] == 8
+    assert (tmp_path / "out" / assets["css/c.css"]["path"]).is_file()
