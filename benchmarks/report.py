@@ -110,8 +110,12 @@ def _changed_row(m, scale):
     if names is None:
         return text, "not measured", str(scale), None
     got = {n.split("/", 1)[1] for n in names}
-    return (text, f"new fingerprints: {', '.join(names) or 'none'}", str(scale),
-            got == CHANGED_EXPECTED)
+    processed = facts.get("summary", {}).get("files_processed")  # absent before the ledger
+    measured = f"new fingerprints: {', '.join(names) or 'none'}"
+    if processed is not None:
+        measured += f"; files processed: {processed:,} of {facts['summary']['files_in']:,}"
+    return (text, measured, str(scale),
+            got == CHANGED_EXPECTED and processed in (None, len(CHANGED_EXPECTED)))
 
 
 def _mark(met: bool | None) -> str:
