@@ -289,12 +289,13 @@ def _to_redo(previous: dict[str, ledger.Record] | None, release: dict,
     redo = ledger.to_redo(previous, dict(zip(found, digests)), bundles) if previous else None
     if redo is None:
         return found, {}
-    entries = release["entries"]
+    entries = release.pop("entries")  # taken apart as it is read: never held twice
     done = {}
     for name in [*found, *(b.name for b in bundles)]:
+        entry = entries.pop(name, None)
         if name not in redo:
             size_in = found[name].size if name in found else 0
-            written = ledger.written_from_manifest(name, entries.get(name), size_in)
+            written = ledger.written_from_manifest(name, entry, size_in)
             if written is None:
                 return found, {}
             done[name] = written

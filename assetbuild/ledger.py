@@ -44,8 +44,11 @@ def load(cache: Cache, manifest_sha256: str, settings: str) -> dict[str, Record]
     try:
         if value["settings"] != settings:
             return None
+        raw = value.pop("sources")
+        del value
         records = {}
-        for name, (digest, targets, warnings) in value["sources"].items():
+        while raw:  # taken apart as it is read: a large tree's ledger is never held twice
+            name, (digest, targets, warnings) = raw.popitem()
             if not (isinstance(digest, str) and isinstance(targets, list)
                     and all(isinstance(t, str) for t in targets)):
                 return None

@@ -131,7 +131,9 @@ class Linker:
         heapq.heappush(self._ready, (-self._weight(name), name))
 
     def _bundles_of(self, part: str) -> list[str]:
-        return [b.name for b in self.bundles.values() if part in b.parts]
+        """The bundles still to build that join *part*."""
+        return [b.name for b in self.bundles.values()
+                if part in b.parts and b.name not in self.written]
 
     def _deps(self, name: str) -> set[str]:
         if name in self.bundles:
