@@ -31,7 +31,8 @@ def test_quick_benchmark_writes_a_report_with_every_measure(tmp_path):
 
     text = report.read_text()
     assert "| one changed file rebuilds only it and what references it | 1 |" in text
-    assert "new fingerprints: copy1/admin/css/forms.css, copy1/admin/css/widgets.css | met |" in text
+    assert ("new fingerprints: copy1/admin/css/forms.css, copy1/admin/css/widgets.css; "
+            f"files processed: 2 of {files:,} | met |") in text
     assert "× Django manifest" in text
     # The edited corpus file is put back.
     corpus_file = tmp_path / "quick-s1" / "copy1" / "admin" / "css" / "widgets.css"
