@@ -107,11 +107,14 @@ def write_content_addressed(out_dir: Path, rel: str, data: bytes) -> bool:
     except OSError as exc:
         raise _fail(Path(path), exc) from None
     try:
-        with open(fd, "wb", closefd=True) as fh:
-            fh.write(data)
+        view = memoryview(data)
+        while view:  # straight to the descriptor: a file object costs more than the write
+            view = view[os.write(fd, view):]
     except OSError as exc:
         _remove_quietly(path)
         raise _fail(Path(path), exc) from None
+    finally:
+        os.close(fd)
     return True
 
 

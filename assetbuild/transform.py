@@ -157,7 +157,7 @@ def finish(logical: str, data: bytes, opts: Options, is_module: bool = False,
     hexdigest = fingerprint.digest(data)
     path = fingerprint.digested_name(logical, hexdigest, opts.hash_length)
     cache = Cache(opts.cache_dir) if opts.cache_dir else None
-    key = f"final-{hexdigest}-{int(opts.gzip)}{int(opts.brotli)}"
+    key = f"final-{hexdigest}-{int(opts.gzip)}{int(opts.brotli)}" if cache else ""
     known = cache.get_json(key) if cache else None
     bytes_out = 0
     if known is not None and _complete(opts.out_dir, path, data, known.get("encodings", {})):
