@@ -216,6 +216,11 @@ def _machine_section(machine, data) -> list[str]:
         "moved aside and deleted only after the last measure: on ext4, creating files "
         "within minutes of deleting many costs the kernel a walk over the freed inodes "
         "(5x the system time for 24,000 files), for every tool alike.",
+        "- The floors: `cp -r`; reading and hashing every file (floor_hash.py); and "
+        "floor_work.py, the work a cold minify + gzip build cannot avoid with these "
+        "libraries, in one process per CPU with nothing else: read, blake3 and sha384 each "
+        "file, deflate the compressible ones (libdeflate, level 6; the sources, which are "
+        "larger than minified output), create the fingerprinted file and its .gz.",
         "- CPU s: median user + system time of the command and all its descendants (wait4); "
         "on a shared machine it shows the work done when wall time is inflated by waiting.",
         "- Memory: tree peak = highest sum over the command and all its descendants, "

@@ -69,6 +69,9 @@ class Scenario:
                     prepare=lambda: _fresh(w / "cp")),
             Measure("hash", "floor: read + blake3 every file",
                     [self.python, str(HERE / "floor_hash.py"), str(self.src)]),
+            Measure("work", "floor: read, hash, deflate, write (no minify, no scan)",
+                    [self.python, str(HERE / "floor_work.py"), str(self.src), str(w / "floor-work")],
+                    prepare=lambda: _fresh(w / "floor-work")),
             self._django("django", "Django collectstatic, ManifestStaticFilesStorage",
                          MANIFEST_STORAGE, w / "django"),
         ]
@@ -254,7 +257,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="runs of the brotli builds (WhiteNoise, assetbuild --brotli) at each "
                         "scale (default 1: brotli at top quality takes minutes)")
     p.add_argument("--only", nargs="+", metavar="KEY",
-                   help="run only these measures: cp hash django whitenoise ab_cold ab_brotli "
+                   help="run only these measures: cp hash work django whitenoise ab_cold ab_brotli "
                         "ab_warm ab_changed")
     p.add_argument("--work", type=Path, default=HERE / "work", help="scratch folder")
     p.add_argument("--corpus-dir", type=Path, default=HERE / "corpus", help="corpus folder")
