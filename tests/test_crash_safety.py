@@ -254,8 +254,8 @@ def test_sigkill_of_watch_during_a_rebuild_leaves_a_whole_release(tmp_path: Path
         written = (out / manifest["assets"]["version.txt"]["path"]).read_text()
         assert written in (str(previous), str(version))
     print(f"{WATCH_KILLS} watch kills; phase at the kill: {dict(landed)}")
-    if WATCH_KILLS >= 10:
-        assert len([p for p in PHASES[1:] if landed[p]]) >= 4, dict(landed)
+    if WATCH_KILLS >= 10:  # a rebuild from the ledger transforms one file: that phase is short
+        assert len([p for p in PHASES[1:] if landed[p]]) >= 3, dict(landed)
 
 
 PUBLISH_KILLS = int(os.environ.get("ASSETBUILD_PUBLISH_KILLS", "8"))
