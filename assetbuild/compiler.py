@@ -158,7 +158,7 @@ def _build(config: Config, on_warning: Callable[[Diagnostic], None],
                               size_out=release["size_out"], files_in=len(found),
                               bytes_in=record["bytes_in"], warnings=warnings, timings=timings)
             found = sources.with_sizes(found, sizes, warn)
-            if release is not None and digests is not None and len(digests) == len(found):
+            if release is not None and digests is not None:  # with_sizes kept every source
                 previous = ledger.load(cache, release["manifest"], settings)
                 todo, done = _to_redo(previous, release, found, digests, bundles)
             del release  # the manifest in place, parsed: large on a large tree
