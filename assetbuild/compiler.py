@@ -140,32 +140,14 @@ def _build(config: Config, on_warning: Callable[[Diagnostic], None],
             parts = {p for b in bundles for p in b.parts}
         scan_warnings = len(warnings)
 
-        record_key = settings = digests = None
-        previous: dict[str, ledger.Record] | None = None
-        todo, done = found, {}  # sources to transform; assets taken from the release in place
+        plan = _Plan(found, found, {})
         if config.cache_dir:
-            cache = Cache(config.cache_dir)
             with _phase(timings, "check"):
-                facts = _source_facts(found, pool)  # read and hashed by the workers, while
-                release = _release_in_place(out_dir)  # this process checks the release
-                settings = _settings_key(config, opts)
-                record_key, sizes, digests = _inputs_key(found, settings, facts)
-                record = _reuse(cache, record_key, release)
-            if record is not None and release is not None:
-                for diag in record["warnings"]:
-                    warn(Diagnostic(*diag))
-                return Result(out_dir, release["build_id"], release["assets"], False,
-                              size_out=release["size_out"], files_in=len(found),
-                              bytes_in=record["bytes_in"], warnings=warnings, timings=timings)
-            found = sources.with_sizes(found, sizes, warn)
-            if release is not None and digests is not None:  # with_sizes kept every source
-                previous = ledger.load(cache, release["manifest"], settings)
-                todo, done = _to_redo(previous, release, found, digests, bundles)
-            del release  # the manifest in place, parsed: large on a large tree
-            for name in sorted(done.keys() & found.keys()):  # their warnings, as last time
-                assert previous is not None
-                for diag in previous[name].warnings:
-                    warn(diag)
+                plan = _check_cache(config, opts, found, bundles, pool, warn)
+            if isinstance(plan, Result):  # the release in place is this build's
+                plan.warnings, plan.timings = warnings, timings
+                return plan
+        found, todo, done = plan.found, plan.todo, plan.done
 
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
@@ -205,22 +187,69 @@ def _build(config: Config, on_warning: Callable[[Diagnostic], None],
     with _phase(timings, "commit"):
         build_id, changed, release_digests = _commit(out_dir, written)
 
-    if record_key:
-        cache.put_json(f"build-{record_key}", {
+    if plan.record_key:
+        assert config.cache_dir and plan.settings and plan.digests is not None
+        cache = Cache(config.cache_dir)
+        cache.put_json(f"build-{plan.record_key}", {
             **release_digests, "bytes_in": bytes_in,
-            "warnings": [[d.level, d.message, d.file, d.line, d.hint]
-                         for d in warnings[scan_warnings:]]})
-        assert settings is not None and digests is not None
-        ledger.save(cache, release_digests["manifest"], settings, {
+            "warnings": [d.to_json() for d in warnings[scan_warnings:]]})
+        previous = plan.previous
+        ledger.save(cache, release_digests["manifest"], plan.settings, {
             name: previous[name] if previous and name in done else ledger.Record(
                 digest, sorted({t for t in linker.targets.get(name, ()) if t}),
                 file_warnings.get(name, []) + linker.missing.get(name, []))
-            for name, digest in zip(found, digests)})
+            for name, digest in zip(found, plan.digests)})
     return Result(out_dir, build_id, len(written), changed,
                   size_out=sum(w.size for w in written.values()), files_in=len(found),
                   files_processed=len(todo),
                   bytes_in=bytes_in, bytes_out=sum(w.bytes_out for w in written.values()),
                   warnings=warnings, timings=timings)
+
+
+@dataclass
+class _Plan:
+    """What the build cache leaves to do: the sources (with sizes), those to transform, and
+    the assets taken as they are from the release in place; with what the cache records
+    of this build."""
+
+    found: dict[str, sources.Source]
+    todo: dict[str, sources.Source]
+    done: dict[str, Written]
+    record_key: str | None = None
+    settings: str | None = None
+    digests: list[str] | None = None  # hex blake3 of each source's bytes, in order
+    previous: dict[str, ledger.Record] | None = None  # the ledger of the release in place
+
+
+def _check_cache(config: Config, opts: Options, found: dict[str, sources.Source],
+                 bundles: list[bundle.Bundle], pool: ProcessPoolExecutor | None,
+                 warn: Callable[[Diagnostic], None]) -> _Plan | Result:
+    """Read and hash every source: a Result when the release in place is exactly what
+    this build would write (its warnings repeated), else what is left to do."""
+    assert config.cache_dir and config.out
+    cache = Cache(config.cache_dir)
+    facts = _source_facts(found, pool)  # read and hashed by the workers, while
+    release = _release_in_place(config.out)  # this process checks the release
+    settings = _settings_key(config, opts)
+    record_key, sizes, digests = _inputs_key(found, settings, facts)
+    record = _reuse(cache, record_key, release)
+    if record is not None and release is not None:
+        for diag in record["warnings"]:
+            warn(diag)
+        return Result(config.out, release["build_id"], release["assets"], False,
+                      size_out=release["size_out"], files_in=len(found),
+                      bytes_in=record["bytes_in"])
+    found = sources.with_sizes(found, sizes, warn)
+    plan = _Plan(found, found, {}, record_key, settings, digests)
+    if release is not None and digests is not None:  # with_sizes kept every source
+        plan.previous = ledger.load(cache, release["manifest"], settings)
+        plan.todo, plan.done = _to_redo(plan.previous, release, found, digests, bundles)
+    del release  # the manifest in place, parsed: large on a large tree
+    for name in sorted(plan.done.keys() & found.keys()):  # their warnings, as last time
+        assert plan.previous is not None
+        for diag in plan.previous[name].warnings:
+            warn(diag)
+    return plan
 
 
 def _commit(out_dir: Path, written: dict[str, Written]) -> tuple[str, bool, dict[str, str]]:
@@ -337,10 +366,10 @@ def _reuse(cache: Cache, key: str | None, release: dict | None) -> dict | None:
         if record is None or record["manifest"] != release["manifest"] or \
                 record["importmap"] != release["importmap"]:
             return None
-        if not (isinstance(record["bytes_in"], int) and all(
-                isinstance(d, list) and len(d) == 5 for d in record["warnings"])):
+        if not isinstance(record["bytes_in"], int):
             return None
-    except (KeyError, TypeError):
+        record["warnings"] = [Diagnostic.from_json(d) for d in record["warnings"]]
+    except (KeyError, TypeError, ValueError):
         return None
     return record
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,23 @@ class Diagnostic:
         if self.hint:
             text += f"; {self.hint}"
         return printable(text)
+
+    def to_json(self) -> list:
+        """``[level, message, file, line, hint]``, as the build cache stores it."""
+        return [self.level, self.message, self.file, self.line, self.hint]
+
+    @classmethod
+    def from_json(cls, data: Any) -> Diagnostic:
+        """The inverse of to_json(); ValueError when *data* is not one."""
+        try:
+            level, message, file, line, hint = data
+        except (TypeError, ValueError):
+            raise ValueError("not a diagnostic") from None
+        if not (level in ("warning", "error") and isinstance(message, str)
+                and all(v is None or isinstance(v, str) for v in (file, hint))
+                and (line is None or type(line) is int)):
+            raise ValueError("not a diagnostic")
+        return cls(level, message, file, line, hint)
 
 
 def _escape(ch: str) -> str:

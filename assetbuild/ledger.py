@@ -34,7 +34,7 @@ def _key(manifest_sha256: str) -> str:
 
 def save(cache: Cache, manifest_sha256: str, settings: str, records: dict[str, Record]) -> None:
     cache.put_json(_key(manifest_sha256), {"settings": settings, "sources": {
-        name: [r.digest, r.targets, [[d.level, d.message, d.file, d.line, d.hint] for d in r.warnings]]
+        name: [r.digest, r.targets, [d.to_json() for d in r.warnings]]
         for name, r in records.items()}})
 
 
@@ -52,19 +52,11 @@ def load(cache: Cache, manifest_sha256: str, settings: str) -> dict[str, Record]
             if not (isinstance(digest, str) and isinstance(targets, list)
                     and all(isinstance(t, str) for t in targets)):
                 return None
-            records[name] = Record(digest, targets, [_diagnostic(d) for d in warnings])
+            records[name] = Record(digest, targets, [Diagnostic.from_json(d) for d in warnings])
         return records
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
 
-
-def _diagnostic(data: Any) -> Diagnostic:
-    level, message, file, line, hint = data
-    if not (level in ("warning", "error") and isinstance(message, str)
-            and all(v is None or isinstance(v, str) for v in (file, hint))
-            and (line is None or type(line) is int)):
-        raise ValueError("not a diagnostic")
-    return Diagnostic(level, message, file, line, hint)
 
 
 def to_redo(records: dict[str, Record], digests: dict[str, str],

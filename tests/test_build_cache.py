@@ -61,10 +61,17 @@ def test_damaged_or_foreign_build_records_are_ignored(tree, tmp_path):
         path.write_text(json.dumps(entry))
     second, _ = build(tmp_path, "2.json")
     assert "transform" in second["timings"]
+    records = list((tmp_path / "cache").rglob("build-*.json"))
     for path in records:
-        path.write_bytes(b"\x00not json")
+        entry = json.loads(path.read_text())
+        entry["value"]["warnings"] = [["warning", 3, None, "one", None]]  # not a warning
+        path.write_text(json.dumps(entry))
     third, _ = build(tmp_path, "3.json")
     assert "transform" in third["timings"]
+    for path in records:
+        path.write_bytes(b"\x00not json")
+    fourth, _ = build(tmp_path, "4.json")
+    assert "transform" in fourth["timings"]
     assert read_manifest(tmp_path / "out") == before
 
 
