@@ -11,11 +11,9 @@ import gc
 import hashlib
 import json
 import os
-import signal
 import time
 from collections import deque
 from contextlib import contextmanager
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, TypeVar
@@ -34,6 +32,7 @@ from assetbuild.output import HISTORY_DIR, commit_manifest, write_atomic
 from assetbuild.linker import Linker
 from assetbuild.spool import TextSpool
 from assetbuild.transform import TRANSFORM_VERSION, Options, Outcome, Written, process_batch
+from assetbuild.workers import Done, Pool, Task
 
 BATCH_BYTES = 4 << 20
 BATCH_FILES = 64
@@ -222,7 +221,7 @@ class _Plan:
 
 
 def _check_cache(config: Config, opts: Options, found: dict[str, sources.Source],
-                 bundles: list[bundle.Bundle], pool: ProcessPoolExecutor | None,
+                 bundles: list[bundle.Bundle], pool: Pool | None,
                  warn: Callable[[Diagnostic], None]) -> _Plan | Result:
     """Read and hash every source: a Result when the release in place is exactly what
     this build would write (its warnings repeated), else what is left to do."""
@@ -272,14 +271,20 @@ def _commit(out_dir: Path, written: dict[str, Written]) -> tuple[str, bool, dict
 
 
 def _source_facts(found: dict[str, sources.Source],
-                  pool: ProcessPoolExecutor | None) -> Iterator[tuple[bytes, int]]:
+                  pool: Pool | None) -> Iterator[tuple[bytes, int]]:
     """(digest, size) of every source, in order. With workers, the work is handed out
     now and the results wait until they are read."""
     paths = [src.path for src in found.values()]
     if pool is None or len(paths) < HASH_CHUNK:
         return map(fingerprint.file_facts, paths)
-    chunks = [paths[i:i + HASH_CHUNK] for i in range(0, len(paths), HASH_CHUNK)]
-    return (facts for chunk in pool.map(fingerprint.files_facts, chunks) for facts in chunk)
+    tasks = [pool.submit(fingerprint.files_facts, paths[i:i + HASH_CHUNK])
+             for i in range(0, len(paths), HASH_CHUNK)]
+
+    def in_order(pool: Pool) -> Iterator[tuple[bytes, int]]:
+        for task in tasks:
+            pool.wait([task])
+            yield from task.result()
+    return in_order(pool)
 
 
 def _settings_key(config: Config, opts: Options) -> str:
@@ -407,37 +412,24 @@ def _workers(jobs: int) -> int:
 
 
 @contextmanager
-def _pool(jobs: int) -> Iterator[ProcessPoolExecutor | None]:
+def _pool(jobs: int) -> Iterator[Pool | None]:
     """Worker processes for the build (None: work in this process), started at once."""
     workers = _workers(jobs)
     if workers <= 1:
         yield None
         return
-    with ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent,
-                             initargs=(os.getpid(),)) as pool:
-        pool.submit(os.getpid)  # with fork, the first task starts every worker now
+    with Pool(workers) as pool:
         yield pool
-
-
-def _die_with_parent(parent: int) -> None:
-    """Worker start-up: ask Linux to kill this worker when the build process dies. Without
-    it, the workers of a killed build stay blocked on their result pipe forever."""
-    try:
-        import ctypes
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        return  # not Linux
-    if os.getppid() != parent:  # the build died before prctl took effect
-        os._exit(1)
 
 
 class _InlinePool:
     """Runs each task at once, in this process (one job, or one batch of files)."""
 
-    def submit(self, fn: Callable[..., T], *args: object) -> Future[T]:
-        future: Future[T] = Future()
-        future.set_result(fn(*args))
-        return future
+    def submit(self, fn: Callable[..., T], *args: object, urgent: bool = False) -> Task[T]:
+        return Done(fn, *args)
+
+    def wait(self, tasks: Iterable[Task]) -> None:
+        """Every task is done already."""
 
 
 class _Scheduler:
@@ -445,14 +437,14 @@ class _Scheduler:
     batches; a bounded number of each is in flight (which bounds memory), and batch
     outcomes are taken in order, so warnings come in the same order on every run."""
 
-    def __init__(self, pool: ProcessPoolExecutor | _InlinePool, linker: Linker, workers: int):
+    def __init__(self, pool: Pool | _InlinePool, linker: Linker, workers: int):
         self.pool, self.linker = pool, linker
         self.batches_in_flight = 2 * workers + 1
-        self.rewrites: dict[Future[Written], str] = {}
+        self.rewrites: dict[Task[Written], str] = {}
 
     def transform(self, batches: list[list[tuple[str, str, bool]]], opts: Options,
                   take: Callable[[Outcome], None]) -> None:
-        queued: deque[Future[list[Outcome]]] = deque()
+        queued: deque[Task[list[Outcome]]] = deque()
         todo = iter(batches)
         while True:
             self._start_rewrites()
@@ -476,12 +468,10 @@ class _Scheduler:
     def _start_rewrites(self) -> None:
         while len(self.rewrites) < MAX_IN_FLIGHT and (task := self.linker.next_task()):
             name, function, args = task
-            self.rewrites[self.pool.submit(function, *args)] = name
+            self.rewrites[self.pool.submit(function, *args, urgent=True)] = name
 
-    def _wait(self, also: list[Future]) -> None:
+    def _wait(self, also: list[Task]) -> None:
         """Until a rewrite or one of *also* is done; record the rewrites done."""
-        done, _ = wait([*also, *self.rewrites], return_when=FIRST_COMPLETED)
-        for future in done:
-            name = self.rewrites.pop(future, None)
-            if name is not None:
-                self.linker.task_done(name, future.result())
+        self.pool.wait([*also, *self.rewrites])
+        for task in [task for task in self.rewrites if task.done()]:
+            self.linker.task_done(self.rewrites.pop(task), task.result())
