@@ -12,10 +12,11 @@ Set ASSETBUILD_FUZZ_EXAMPLES to run a longer campaign (default 300 examples per 
 from __future__ import annotations
 
 import os
+import posixpath
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from assetbuild import css, js, refs
@@ -288,3 +289,15 @@ def test_inputs_that_once_raised(kind, text, tmp_path: Path):
     write_tree(tmp_path, {f"src/a.{kind}": text})
     proc = run_cli("compile", tmp_path / "src", "--out", tmp_path / "out", "-j", "1")
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+
+
+SEGMENT = st.sampled_from(["a", "b", "css", "img", "x.y", "é", "a b", "%", "..a", ".b"])
+
+
+@FUZZ
+@given(st.lists(SEGMENT, min_size=1, max_size=5), st.lists(SEGMENT, min_size=1, max_size=5))
+def test_relative_urls_agree_with_relpath(target, referrer):
+    target, referrer = "/".join(target), "/".join(referrer)
+    assume(not referrer.startswith(target + "/"))  # a file cannot also be a folder
+    expected = posixpath.relpath("/" + target, "/" + posixpath.dirname(referrer))
+    assert refs.relative_url(target, referrer) == refs.encode_path(expected)
