@@ -73,7 +73,7 @@ def write_text(assets: Iterable[tuple[str, Mapping[str, Any]]], generator: str,
     sep = ""
     for name, data in assets:
         key = encode_basestring(name)
-        pretty, compact = _render(data, 2)
+        pretty, compact = _render_entry(data)
         digest.update(f"{sep}{key}:{compact}".encode("utf-8"))
         write(f"{sep}\n  {key}: {pretty}")
         sep = ","
@@ -85,6 +85,33 @@ def write_text(assets: Iterable[tuple[str, Mapping[str, Any]]], generator: str,
         write(f',\n "{key}": {_render(value, 1)[0]}')
     write("\n}\n")
     return build_id
+
+
+_ENTRY_KEYS = ({"encodings", "integrity", "path", "size"},
+               {"encodings", "integrity", "module", "path", "size"})
+
+
+def _render_entry(data: Mapping[str, Any]) -> tuple[str, str]:
+    """``_render(data, 2)`` for an asset entry; the usual shape is written out directly,
+    without the generic walk (a manifest renders one per asset)."""
+    encodings = data.get("encodings")
+    if not (type(data) is dict and data.keys() in _ENTRY_KEYS and type(encodings) is dict
+            and type(data["path"]) is str and type(data["size"]) is int
+            and type(data["integrity"]) is str and data.get("module", True) is True
+            and all(type(k) is str and type(v) is str for k, v in encodings.items())):
+        return _render(data, 2)
+    pairs = [(encode_basestring(k), encode_basestring(v)) for k, v in sorted(encodings.items())]
+    enc_pretty = ("{\n    " + ",\n    ".join(f"{k}: {v}" for k, v in pairs) + "\n   }"
+                  if pairs else "{}")
+    enc_compact = "{" + ",".join(f"{k}:{v}" for k, v in pairs) + "}"
+    integrity, path, size = (encode_basestring(data["integrity"]),
+                             encode_basestring(data["path"]), int.__repr__(data["size"]))
+    module_pretty, module_compact = ('\n   "module": true,', '"module":true,') \
+        if "module" in data else ("", "")
+    return (f'{{\n   "encodings": {enc_pretty},\n   "integrity": {integrity},{module_pretty}'
+            f'\n   "path": {path},\n   "size": {size}\n  }}',
+            f'{{"encodings":{enc_compact},"integrity":{integrity},{module_compact}'
+            f'"path":{path},"size":{size}}}')
 
 
 def render_json(value: Any) -> str:

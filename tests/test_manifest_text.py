@@ -21,8 +21,9 @@ EXTRA_VALUES = st.recursive(
 ENTRIES = st.builds(
     Entry, path=NAMES, size=st.integers(0, 2**40), integrity=st.text(max_size=20),
     encodings=st.dictionaries(st.sampled_from(["gzip", "br"]), NAMES, max_size=2),
-    extra=st.dictionaries(st.text(min_size=1, max_size=6).filter(
-        lambda k: k not in ("path", "size", "integrity", "encodings")), EXTRA_VALUES, max_size=2))
+    extra=st.just({}) | st.just({"module": True}) | st.dictionaries(
+        st.text(min_size=1, max_size=6).filter(
+            lambda k: k not in ("path", "size", "integrity", "encodings")), EXTRA_VALUES, max_size=2))
 
 
 def reference_text(manifest: Manifest) -> str:
