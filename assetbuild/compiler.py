@@ -277,11 +277,13 @@ def _source_facts(found: dict[str, sources.Source],
     paths = [src.path for src in found.values()]
     if pool is None or len(paths) < HASH_CHUNK:
         return map(fingerprint.file_facts, paths)
-    tasks = [pool.submit(fingerprint.files_facts, paths[i:i + HASH_CHUNK])
-             for i in range(0, len(paths), HASH_CHUNK)]
+    # All sent at once: the workers hash on while this process checks the release in place.
+    tasks = deque(pool.submit(fingerprint.files_facts, paths[i:i + HASH_CHUNK], ahead=len(paths))
+                  for i in range(0, len(paths), HASH_CHUNK))
 
     def in_order(pool: Pool) -> Iterator[tuple[bytes, int]]:
-        for task in tasks:
+        while tasks:
+            task = tasks.popleft()  # dropped once read: results are not all held at once
             pool.wait([task])
             yield from task.result()
     return in_order(pool)

@@ -33,7 +33,7 @@ class Task(Generic[T]):
     __slots__ = ("message", "_done", "_ok", "_value")
 
     def __init__(self, message: bytes):
-        self.message = message
+        self.message = message  # framed and pickled, until it is handed to a worker's pipe
         self._done = False
         self._ok = False
         self._value: Any = None
@@ -50,7 +50,6 @@ class Task(Generic[T]):
 
     def _finish(self, ok: bool, value: Any) -> None:
         self._done, self._ok, self._value = True, ok, value
-        self.message = b""
 
 
 class Done(Task[T]):
@@ -75,8 +74,8 @@ class Pool:
     a task is done. Use as a context manager: leaving it stops the workers."""
 
     def __init__(self, workers: int):
-        self._queue: deque[Task] = deque()
-        self._urgent: deque[Task] = deque()
+        self._queue: deque[tuple[Task, int]] = deque()  # with how far ahead it may be sent
+        self._urgent: deque[tuple[Task, int]] = deque()
         self._selector = selectors.DefaultSelector()
         self._workers: list[_Worker] = []
         try:
@@ -92,11 +91,16 @@ class Pool:
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         self.close(kill=kind is not None)
 
-    def submit(self, fn: Callable[..., T], *args: Any, urgent: bool = False) -> Task[T]:
+    def submit(self, fn: Callable[..., T], *args: Any, urgent: bool = False,
+               ahead: int = DEPTH) -> Task[T]:
         """Queue ``fn(*args)`` (*fn* must be a module-level function); urgent tasks are
-        sent before the others still queued."""
-        task: Task[T] = Task(pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL))
-        (self._urgent if urgent else self._queue).append(task)
+        sent before the others still queued. The task is sent to a worker with fewer
+        than *ahead* tasks not done: more lets the workers go on while this process is
+        busy with other things, fewer lets urgent tasks overtake it."""
+        message = pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL)
+        task: Task[T] = Task(_HEADER.pack(len(message)) + message)
+        del message
+        (self._urgent if urgent else self._queue).append((task, ahead))
         self._dispatch()
         return task
 
@@ -158,13 +162,15 @@ class Pool:
     def _dispatch(self) -> None:
         """Send queued tasks to the workers that have room."""
         while self._urgent or self._queue:
+            queue = self._urgent or self._queue
             worker = min(self._workers, key=lambda w: len(w.sent))
-            if len(worker.sent) >= DEPTH:
+            if len(worker.sent) >= queue[0][1]:
                 return
-            task = (self._urgent or self._queue).popleft()
+            task, _ = queue.popleft()
             worker.sent.append(task)
             was_idle = not worker.outbox
-            worker.outbox.append(memoryview(_HEADER.pack(len(task.message)) + task.message))
+            worker.outbox.append(memoryview(task.message))
+            task.message = b""  # the outbox holds the only copy, until it is written
             if was_idle:
                 self._flush(worker)
 
