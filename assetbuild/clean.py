@@ -4,7 +4,8 @@ The compiler keeps a copy of each manifest as manifests/<build_id>.json. Cleanin
 the current manifest and the newest others (by the copy's file time) up to N in all, and
 removes every file that none of the kept manifests names. It
 never follows symlinks out of the folder and never removes what the current manifest needs.
-Do not run it while a compile writes into the same folder.
+`assetbuild clean` holds the folder's lock (assetbuild.folder_lock) alone while it plans and
+removes, so it never runs while a compile writes into the same folder.
 """
 
 from __future__ import annotations

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
+from assetbuild import folder_lock
 from conftest import run_cli
 from handmade_release import make_release
+from release_check import check_release
 
 
 def builds(out, count):
@@ -113,3 +117,47 @@ def test_symlinked_folder_is_not_followed(tmp_path):
 def test_keep_must_be_positive(tmp_path):
     proc = run_cli("clean", tmp_path, "--keep", "0")
     assert proc.returncode == 2 and "at least 1" in proc.stderr
+
+
+def _start(*args):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSETBUILD_")}
+    return subprocess.Popen([sys.executable, "-m", "assetbuild", *map(str, args)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _still_running_after(proc, seconds):
+    try:
+        proc.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        return True
+    return False
+
+
+def test_clean_waits_for_a_build_writing_into_the_folder(tmp_path):
+    out = tmp_path / "out"
+    builds(out, 3)
+    unlisted = out / "app.0123456789abcdef.js"  # written by the build, not listed yet
+    unlisted.write_text("v3()")
+    with folder_lock.locked(out, exclusive=False):  # what a running compile holds
+        clean = _start("clean", out, "--keep", "1")
+        assert _still_running_after(clean, 1.5)
+        assert unlisted.exists()
+    stdout, stderr = clean.communicate(timeout=60)
+    assert clean.returncode == 0, stderr
+    assert "waiting for the build writing there to finish" in stderr
+    assert not unlisted.exists()  # the build is over: now it is an old file like any other
+
+
+def test_a_build_waits_for_a_clean_of_its_output_folder(tree, tmp_path):
+    tree({"static/app.js": "function app() { return 1; }\n", "static/a.css": "a { b: c }\n"})
+    out = tmp_path / "out"
+    run_cli("compile", tmp_path / "static", "--out", out, "--no-brotli", check=True)
+    (tmp_path / "static" / "app.js").write_text("function app() { return 2; }\n")
+    with folder_lock.locked(out, exclusive=True):  # what a running clean holds
+        build = _start("compile", tmp_path / "static", "--out", out, "--no-brotli", "-q")
+        assert _still_running_after(build, 1.5)
+        before = files(out)
+    _, stderr = build.communicate(timeout=60)
+    assert build.returncode == 0, stderr
+    assert len(files(out)) > len(before)  # it wrote only after the lock was free
+    check_release(out)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from contextlib import ExitStack
+from pathlib import Path
 
-from assetbuild import clean
+from assetbuild import clean, folder_lock
 from assetbuild.diagnostics import BuildError, error
 from assetbuild.manifest import ManifestError
 
@@ -13,8 +16,8 @@ A long-lived output folder collects fingerprinted files of old builds, which rol
 deploys need for a while. The compiler keeps a copy of each manifest in
 manifests/<build_id>.json; clean keeps the current manifest plus the newest others up
 to N, and removes every file that none of them names (and the older manifest copies).
-A file the current manifest needs is never removed. Do not run it during a compile
-into the same folder.
+A file the current manifest needs is never removed. A compile writing into the same
+folder is waited for (and waits for clean), so clean never removes its new files.
 
 examples:
   assetbuild clean build/static --keep 3
@@ -39,15 +42,21 @@ def _positive(value: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        cleanup = clean.plan(args.release, args.keep)
-    except ManifestError as exc:
-        raise BuildError(error(f"{exc}; nothing removed")) from None
-    if not args.dry_run:
+    folder = Path(args.release)
+    with ExitStack() as alone:
+        if not args.dry_run and folder.is_dir():  # no build writes while this one removes
+            alone.enter_context(folder_lock.locked(folder, exclusive=True, on_wait=lambda: print(
+                f"{folder}: waiting for the build writing there to finish", file=sys.stderr)))
         try:
-            clean.apply(args.release, cleanup)
-        except OSError as exc:
-            raise BuildError(error(f"cannot remove: {exc.strerror or exc}", file=exc.filename)) from None
+            cleanup = clean.plan(folder, args.keep)
+        except ManifestError as exc:
+            raise BuildError(error(f"{exc}; nothing removed")) from None
+        if not args.dry_run:
+            try:
+                clean.apply(folder, cleanup)
+            except OSError as exc:
+                raise BuildError(error(f"cannot remove: {exc.strerror or exc}",
+                                       file=exc.filename)) from None
     if not args.quiet:
         verb = "would remove" if args.dry_run else "removed"
         for rel in cleanup.remove:
