@@ -170,9 +170,20 @@ class Linker:
         else:
             diag = level(f"reference '{ref.url}' not found" + (
                          "" if self.config.strict else " (left as written)"),
-                         file=self._file(referrer), line=ref.line, hint=f"no source file '{name}'")
+                         file=self._file(referrer), line=ref.line, hint=self._missing_hint(name, ref))
         self.missing.setdefault(referrer, []).append(diag)
         return None
+
+    def _missing_hint(self, name: str, ref: Ref) -> str:
+        """What to tell about a reference to *name*, which is no source: for a module
+        written without its file's suffix (as bundlers allow), the file it likely means."""
+        if ref.kind == "module":
+            for guess in (name + ".js", name + ".mjs", name + "/index.js"):
+                if guess in self.found:
+                    return (f"'{guess}' exists, but browsers load a module by exactly the URL "
+                            f"written: import '{ref.url}{guess[len(name):]}' (a bundler adds "
+                            "the suffix)")
+        return f"no source file '{name}'"
 
     def _urls(self, text: Text, base: str) -> list[str]:
         """The final URL of each of *text*'s references, as seen from the asset *base*."""

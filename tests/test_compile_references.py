@@ -208,6 +208,18 @@ def test_missing_reference_warns_with_file_and_line(tree):
     assert "url(missing.png)" in output_text(out, manifest, "css/s.css")
 
 
+def test_a_module_imported_without_its_suffix_gets_a_hint_naming_the_file(tree):
+    out, manifest, err = compile_tree(tree, {
+        "js/app.mjs": "import {a} from './util';\nimport {b} from './lib';\n"
+                      "import {c} from './gone';\nconsole.log(a, b, c);\n",
+        "js/util.js": "export const a = 1;\n", "js/lib/index.js": "export const b = 2;\n"})
+    assert ("app.mjs:1: warning: reference './util' not found (left as written); 'js/util.js' "
+            "exists, but browsers load a module by exactly the URL written: import './util.js'"
+            in err)
+    assert "app.mjs:2: warning: reference './lib' not found" in err and "import './lib/index.js'" in err
+    assert "app.mjs:3: warning: reference './gone' not found (left as written); no source file 'js/gone'" in err
+
+
 def test_missing_reference_is_an_error_with_strict(tree):
     base = tree({"src/s.css": ".b{background:url(missing.png)}"})
     proc = run_cli("compile", base / "src", "--out", base / "out", "--strict")
