@@ -116,7 +116,7 @@ def encode_path(path: str) -> str:
 def relative_url(target: str, referrer: str) -> str:
     """URL of the output file *target* relative to the folder of the asset *referrer*
     (both normalized paths inside the release, as every asset's are)."""
-    # Folder by folder, as posixpath.relpath would, at a fifth of its cost: a build
+    # Folder by folder, as posixpath.relpath would, at a third of its cost: a build
     # computes one per reference, and large trees have hundreds of thousands.
     to, base = target.split("/"), referrer.split("/")
     common, last = 0, min(len(to), len(base)) - 1
