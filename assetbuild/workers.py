@@ -224,6 +224,11 @@ class Pool:
     def _died(self, worker: _Worker) -> None:
         _, status = os.waitpid(worker.pid, 0)
         self._workers.remove(worker)
+        if worker.watched:
+            self._selector.unregister(worker.to_worker)
+        self._selector.unregister(worker.from_worker)
+        os.close(worker.to_worker)
+        os.close(worker.from_worker)
         how = (f"was killed by signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
                else f"exited with status {os.WEXITSTATUS(status)}")
         raise BuildError(error(f"a worker process {how}; the previous release is intact",
