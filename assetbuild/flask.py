@@ -11,7 +11,8 @@ and their ``.br``/``.gz`` twins when the browser accepts them.
 
 Config keys (relative paths are relative to ``app.root_path``):
   ASSETBUILD_MANIFEST    manifest.json or its release folder (else $ASSETBUILD_MANIFEST)
-  ASSETBUILD_URL_PREFIX  URL of the release (else $ASSETBUILD_URL_PREFIX, else the static path)
+  ASSETBUILD_URL_PREFIX  URL of the release (else $ASSETBUILD_URL_PREFIX, else the static path);
+                         a CDN's (https://... or //host/...) also applies to url_for('static')
   ASSETBUILD_SOURCES     source folders for ``flask assetbuild compile`` (default: static folder)
   ASSETBUILD_RELOAD      follow rebuilds of the release (else $ASSETBUILD_RELOAD, else app.debug)
   ASSETBUILD_MISSING     "warn": an unknown asset name is logged, not raised (else
@@ -23,7 +24,8 @@ from __future__ import annotations
 import mimetypes
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
+from urllib.parse import quote
 
 import click
 from flask import Flask, Response, abort, request, send_from_directory
@@ -78,6 +80,9 @@ class AssetBuild:
             app.add_url_rule(f"{static_path}<path:filename>", endpoint="static")
         app.view_functions["static"] = lambda filename: _serve(assets, folder, filename)
         app.url_defaults(lambda endpoint, values: _fingerprint(assets, endpoint, values))
+        if _is_remote(prefix):  # a CDN: url_for('static', ...) points there, like the globals
+            app.url_for = _remote_url_for(app.url_for, assets)  # type: ignore[method-assign]
+            app.jinja_env.globals["url_for"] = app.url_for
         app.jinja_env.assetbuild = assets  # type: ignore[attr-defined]
         app.jinja_env.add_extension(AssetExtension)
 
@@ -101,6 +106,23 @@ def _fingerprint(assets: Assets, endpoint: str, values: dict[str, Any]) -> None:
         name = values["filename"]
         if not assets.is_fingerprinted(name):
             values["filename"] = assets.path(name)
+
+
+def _is_remote(prefix: str) -> bool:
+    return prefix.startswith("//") or "://" in prefix
+
+
+def _remote_url_for(url_for: Callable[..., str], assets: Assets) -> Callable[..., str]:
+    """*url_for*, giving the URL under the (remote) prefix for a static file."""
+    def remote_url_for(endpoint: str, **values: Any) -> str:
+        name = values.get("filename")
+        others = {k for k, v in values.items() if v is not None} - {"filename", "_external", "_scheme"}
+        if endpoint != "static" or not isinstance(name, str) or others:
+            return url_for(endpoint, **values)  # with a query or an anchor: the app's own route
+        if assets.is_fingerprinted(name):
+            return assets.url_prefix + quote(name)
+        return assets.url(name)
+    return remote_url_for
 
 
 def _serve(assets: Assets, folder: Path, filename: str) -> Response:

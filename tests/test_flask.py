@@ -103,6 +103,25 @@ def test_cdn_prefix_applies_to_the_jinja_globals(release: Path) -> None:
     assert f'href="https://cdn.example.com/static/{paths(release)["css/site.css"]}"' in html
 
 
+def test_cdn_prefix_applies_to_url_for_static(release: Path) -> None:
+    app = make_app(release, ASSETBUILD_URL_PREFIX="https://cdn.example.com/static/")
+    app.add_url_rule("/page", "page", lambda: "page")
+    p = paths(release)
+    with app.test_request_context():
+        assert url_for("static", filename="css/site.css") == f"https://cdn.example.com/static/{p['css/site.css']}"
+        assert url_for("static", filename=p["js/app.js"], _external=True) == \
+            f"https://cdn.example.com/static/{p['js/app.js']}"
+        with pytest.raises(AssetNotFound, match="'css/sit.css'"):
+            url_for("static", filename="css/sit.css")
+        assert url_for("static", filename="css/site.css", v="2") == f"/static/{p['css/site.css']}?v=2"
+        assert url_for("page") == "/page"
+    html = app.test_client().get("/").get_data(as_text=True)  # the template global too
+    assert f'<script src="https://cdn.example.com/static/{p["js/app.js"]}">' in html
+    local = make_app(release, ASSETBUILD_URL_PREFIX="/assets/")  # a path: the app's own route
+    with local.test_request_context():
+        assert url_for("static", filename="css/site.css") == f"/static/{p['css/site.css']}"
+
+
 def test_init_app_pattern_and_app_without_static_folder(release: Path) -> None:
     app = Flask(__name__, static_folder=None)
     app.config["ASSETBUILD_MANIFEST"] = str(release)
