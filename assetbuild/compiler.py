@@ -98,12 +98,13 @@ def compile_release(config: Config, on_warning: Callable[[Diagnostic], None] = l
     The previous manifest stays in place until every file of the new release is written.
     *on_progress* is called as files are transformed with (files done, files, bytes read).
     """
-    with _without_cycle_collector():
-        return _build(config, on_warning, on_progress)
+    with _without_cycle_collector(), ExitStack() as writing:
+        return _build(config, on_warning, on_progress, writing)
 
 
 def _build(config: Config, on_warning: Callable[[Diagnostic], None],
-           on_progress: Callable[[int, int, int], None] | None) -> Result:
+           on_progress: Callable[[int, int, int], None] | None, writing: ExitStack) -> Result:
+    """The build; *writing* holds the output folder's lock once it is taken."""
     warnings: list[Diagnostic] = []
 
     def warn(diag: Diagnostic) -> None:
@@ -126,83 +127,81 @@ def _build(config: Config, on_warning: Callable[[Diagnostic], None],
                              f"folder ({root}); write the release somewhere else, e.g. build/static")
     # Workers are forked first, while this process is small: each starts with a copy of
     # what this process holds, and the list of sources is large on a large tree.
-    # Builds share a lock on the output folder from the moment they write into it, so that
-    # `assetbuild clean` (which takes it alone) never removes files a build has written
-    # but not yet listed.
-    with ExitStack() as writing:
-        with _pool(config.jobs) as pool:
-            with _phase(timings, "scan"):
-                exclude = [out_dir] + ([config.cache_dir] if config.cache_dir else [])
-                # With a build cache, sizes come from the check, which reads every file anyway.
-                found = sources.scan(config.sources, config.ignore, exclude, warn,
-                                     sizes=config.cache_dir is None)
-                where = str(config.config_file) if config.config_file else "bundles"
-                bundles, problems = bundle.plan(config.bundles, found, where)
-                if problems:
-                    raise BuildError(problems)
-                parts = {p for b in bundles for p in b.parts}
-            scan_warnings = len(warnings)
+    with _pool(config.jobs) as pool:
+        with _phase(timings, "scan"):
+            exclude = [out_dir] + ([config.cache_dir] if config.cache_dir else [])
+            # With a build cache, sizes come from the check, which reads every file anyway.
+            found = sources.scan(config.sources, config.ignore, exclude, warn,
+                                 sizes=config.cache_dir is None)
+            where = str(config.config_file) if config.config_file else "bundles"
+            bundles, problems = bundle.plan(config.bundles, found, where)
+            if problems:
+                raise BuildError(problems)
+            parts = {p for b in bundles for p in b.parts}
+        scan_warnings = len(warnings)
 
-            plan = _Plan(found, found, {})
-            if config.cache_dir:
-                with _phase(timings, "check"):
-                    plan = _check_cache(config, opts, found, bundles, pool, warn)
-                if isinstance(plan, Result):  # the release in place is this build's
-                    plan.warnings, plan.timings = warnings, timings
-                    return plan
-            found, todo, done = plan.found, plan.todo, plan.done
+        plan = _Plan(found, found, {})
+        if config.cache_dir:
+            with _phase(timings, "check"):
+                plan = _check_cache(config, opts, found, bundles, pool, warn)
+            if isinstance(plan, Result):  # the release in place is this build's
+                plan.warnings, plan.timings = warnings, timings
+                return plan
+        found, todo, done = plan.found, plan.todo, plan.done
 
-            try:
-                out_dir.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise BuildError(error(f"cannot create the output folder: {exc.strerror}",
-                                       file=str(out_dir))) from None
-            writing.enter_context(folder_lock.locked(out_dir, exclusive=False))
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise BuildError(error(f"cannot create the output folder: {exc.strerror}",
+                                   file=str(out_dir))) from None
+        # Shared with other builds until the manifest and the ledger are saved, so that
+        # `assetbuild clean` (which takes it alone) never removes files written but not listed.
+        writing.enter_context(folder_lock.locked(out_dir, exclusive=False))
 
-            batches = list(_batches(todo, parts))
-            if len(batches) <= 1:
-                pool = None  # one batch: no gain in shipping it to another process
-            with TextSpool() as spool:
-                linker = Linker(found, bundles, config, spool, opts, done)
-                files_done = len(found) - len(todo)
-                bytes_in = sum(found[name].size for name in done if name in found)
-                file_warnings: dict[str, list[Diagnostic]] = {}
+        batches = list(_batches(todo, parts))
+        if len(batches) <= 1:
+            pool = None  # one batch: no gain in shipping it to another process
+        with TextSpool() as spool:
+            linker = Linker(found, bundles, config, spool, opts, done)
+            files_done = len(found) - len(todo)
+            bytes_in = sum(found[name].size for name in done if name in found)
+            file_warnings: dict[str, list[Diagnostic]] = {}
 
-                def take(outcome: Outcome) -> None:
-                    nonlocal files_done, bytes_in
-                    for diag in outcome.diagnostics:
-                        warn(diag)
-                    if outcome.diagnostics:
-                        file_warnings[outcome.logical] = outcome.diagnostics
-                    linker.add(outcome)
-                    files_done += 1
-                    bytes_in += outcome.size_in
-                    if on_progress:
-                        on_progress(files_done, len(found), bytes_in)
+            def take(outcome: Outcome) -> None:
+                nonlocal files_done, bytes_in
+                for diag in outcome.diagnostics:
+                    warn(diag)
+                if outcome.diagnostics:
+                    file_warnings[outcome.logical] = outcome.diagnostics
+                linker.add(outcome)
+                files_done += 1
+                bytes_in += outcome.size_in
+                if on_progress:
+                    on_progress(files_done, len(found), bytes_in)
 
-                scheduler = _Scheduler(pool or _InlinePool(), linker, _workers(config.jobs))
-                with _phase(timings, "transform"):  # rewrites start as soon as they can
-                    scheduler.transform(batches, opts, take)
-                with _phase(timings, "rewrite"):  # the rewrites still waiting or running
-                    scheduler.drain()
-                    linker.close(warn)
+            scheduler = _Scheduler(pool or _InlinePool(), linker, _workers(config.jobs))
+            with _phase(timings, "transform"):  # rewrites start as soon as they can
+                scheduler.transform(batches, opts, take)
+            with _phase(timings, "rewrite"):  # the rewrites still waiting or running
+                scheduler.drain()
+                linker.close(warn)
 
-        written = linker.written
-        with _phase(timings, "commit"):
-            build_id, changed, release_digests = _commit(out_dir, written)
+    written = linker.written
+    with _phase(timings, "commit"):
+        build_id, changed, release_digests = _commit(out_dir, written)
 
-        if plan.record_key:
-            assert config.cache_dir and plan.settings and plan.digests is not None
-            cache = Cache(config.cache_dir)
-            cache.put_json(f"build-{plan.record_key}", {
-                **release_digests, "bytes_in": bytes_in,
-                "warnings": [d.to_json() for d in warnings[scan_warnings:]]})
-            previous = plan.previous
-            ledger.save(cache, release_digests["manifest"], plan.settings, {
-                name: previous[name] if previous and name in done else ledger.Record(
-                    digest, sorted({t for t in linker.targets.get(name, ()) if t}),
-                    file_warnings.get(name, []) + linker.missing.get(name, []))
-                for name, digest in zip(found, plan.digests)})
+    if plan.record_key:
+        assert config.cache_dir and plan.settings and plan.digests is not None
+        cache = Cache(config.cache_dir)
+        cache.put_json(f"build-{plan.record_key}", {
+            **release_digests, "bytes_in": bytes_in,
+            "warnings": [d.to_json() for d in warnings[scan_warnings:]]})
+        previous = plan.previous
+        ledger.save(cache, release_digests["manifest"], plan.settings, {
+            name: previous[name] if previous and name in done else ledger.Record(
+                digest, sorted({t for t in linker.targets.get(name, ()) if t}),
+                file_warnings.get(name, []) + linker.missing.get(name, []))
+            for name, digest in zip(found, plan.digests)})
     return Result(out_dir, build_id, len(written), changed,
                   size_out=sum(w.size for w in written.values()), files_in=len(found),
                   files_processed=len(todo),

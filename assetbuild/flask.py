@@ -103,9 +103,12 @@ def assets_of(app: Flask) -> Assets:
 
 def _fingerprint(assets: Assets, endpoint: str, values: dict[str, Any]) -> None:
     if endpoint == "static" and "filename" in values:
-        name = values["filename"]
-        if not assets.is_fingerprinted(name):
-            values["filename"] = assets.path(name)
+        values["filename"] = _release_path(assets, values["filename"])
+
+
+def _release_path(assets: Assets, name: str) -> str:
+    """The release's file for *name*: a logical name, or a fingerprinted path already."""
+    return name if assets.is_fingerprinted(name) else assets.path(name)
 
 
 def _is_remote(prefix: str) -> bool:
@@ -119,9 +122,7 @@ def _remote_url_for(url_for: Callable[..., str], assets: Assets) -> Callable[...
         others = {k for k, v in values.items() if v is not None} - {"filename", "_external", "_scheme"}
         if endpoint != "static" or not isinstance(name, str) or others:
             return url_for(endpoint, **values)  # with a query or an anchor: the app's own route
-        if assets.is_fingerprinted(name):
-            return assets.url_prefix + quote(name)
-        return assets.url(name)
+        return assets.url_prefix + quote(_release_path(assets, name))
     return remote_url_for
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from contextlib import ExitStack
+from contextlib import nullcontext
 from pathlib import Path
 
 from assetbuild import clean, folder_lock
@@ -43,10 +43,11 @@ def _positive(value: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     folder = Path(args.release)
-    with ExitStack() as alone:
-        if not args.dry_run and folder.is_dir():  # no build writes while this one removes
-            alone.enter_context(folder_lock.locked(folder, exclusive=True, on_wait=lambda: print(
-                f"{folder}: waiting for the build writing there to finish", file=sys.stderr)))
+    alone = nullcontext() if args.dry_run else folder_lock.locked(  # no build writes meanwhile
+        folder, exclusive=True,
+        on_wait=lambda: print(f"{folder}: waiting for the build writing there to finish",
+                              file=sys.stderr))
+    with alone:
         try:
             cleanup = clean.plan(folder, args.keep)
         except ManifestError as exc:
