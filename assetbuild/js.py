@@ -73,7 +73,11 @@ def _regex_allowed(text: str, pos: int) -> bool:
     return True  # after an operator, punctuation, '{' or '}'
 
 
-def _skeleton(text: str, stop: int | None = None) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+Skeleton = tuple[list[tuple[int, int]], list[tuple[int, int]]]
+Edit = tuple[int, int, str | None]  # hide (replacement None) or rewrite a span
+
+
+def _skeleton(text: str, stop: int | None = None) -> Skeleton:
     """(spans that are not code, line comments) — strings, comments, templates, regexes.
 
     With *stop*, the walk ends at the first span starting after it: the spans are then
@@ -167,13 +171,14 @@ def _keyword_offsets(text: str) -> list[int]:
     return found
 
 
-def scan(text: str) -> Scan:
+def scan(text: str, skeleton: Skeleton | None = None) -> Scan:
     """Module specifiers (static and dynamic ``import``, ``export … from``) and source maps.
 
     Each keyword is first read as if it were code. The walk over strings and comments
     (the costly part) then only needs to reach the last keyword that would give a
     specifier: ``export { a };`` at the end of a module cannot, and so cannot be the
-    reason to walk the whole file.
+    reason to walk the whole file. A *skeleton* of the whole text (from
+    fragile_skeleton) saves the walk.
     """
     result = Scan()
     keywords = _keyword_offsets(text)
@@ -188,8 +193,12 @@ def scan(text: str) -> Scan:
             read[kw] = found
     needed = [kw for kw in keywords if kw not in read or read[kw][0] is not None]
     lines = LineIndex(text)
-    stop = max(needed[-1] if needed else -1, last_map)
-    spans, line_comments = _skeleton(text, stop=stop)
+    if skeleton is None:
+        stop = max(needed[-1] if needed else -1, last_map)
+        spans, line_comments = _skeleton(text, stop=stop)
+    else:
+        stop = len(text)  # complete: never walked on below
+        spans, line_comments = skeleton
     starts = [s for s, _ in spans]
     for start, end in line_comments:
         sm = _SOURCEMAP.search(text, start, end)
@@ -383,7 +392,13 @@ def _may_be_fragile(text: str) -> bool:
             or ("/*" in text and _has_inline_multiline_comment(text)))
 
 
-def _fragile_edits(text: str) -> list[tuple[int, int, str | None]]:
+def fragile_skeleton(text: str) -> Skeleton | None:
+    """The skeleton of a script that minify() has to make safe first (which scan() can
+    use too); None when cheap tests find nothing rjsmin could get wrong."""
+    return _skeleton(text) if _may_be_fragile(text) else None
+
+
+def fragile_edits(text: str, skeleton: Skeleton | None = None) -> list[Edit]:
     """Edits that make *text* safe for rjsmin: (start, end, None) to hide a span from it,
     (start, end, replacement) to rewrite one. Raises Unminifiable when none would do.
 
@@ -392,7 +407,7 @@ def _fragile_edits(text: str) -> list[tuple[int, int, str | None]]:
     drops the space before an identifier written with a \\u escape and between ``1`` and
     ``.toString()``; and it removes a comment that spans lines, which ends a statement.
     """
-    spans, _ = _skeleton(text)
+    spans = (skeleton or _skeleton(text))[0]
     starts = [s for s, _ in spans]
 
     def in_code(pos: int) -> bool:
@@ -406,10 +421,10 @@ def _fragile_edits(text: str) -> list[tuple[int, int, str | None]]:
     return edits
 
 
-def _span_edits(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int, str | None]]:
+def _span_edits(text: str, spans: list[tuple[int, int]]) -> list[Edit]:
     """Hide templates that nest another template, and turn block comments that span lines
     (but are not /*! kept */) into a line break."""
-    edits: list[tuple[int, int, str | None]] = []
+    edits: list[Edit] = []
     depth, outer, nested = 0, 0, False  # open template substitutions, where the outer began
     for start, end in spans:
         first = text[start]
@@ -473,13 +488,15 @@ def _refuse_html_comments(text: str, in_code: Callable[[int], bool]) -> None:
                                "minifying could turn into code or let hide the next line")
 
 
-def minify(text: str) -> str:
+def minify(text: str, edits: list[Edit] | None = None) -> str:
     """rjsmin with /*! license */ comments kept, and kept from changing what code does.
 
-    Spans rjsmin would get wrong are swapped for placeholder names while it runs.
-    Raises Unminifiable for scripts that cannot be minified safely.
+    Spans rjsmin would get wrong are swapped for placeholder names while it runs: those
+    of *edits* (from fragile_edits), found here when None. Raises Unminifiable for
+    scripts that cannot be minified safely.
     """
-    edits = _fragile_edits(text) if _may_be_fragile(text) else []
+    if edits is None:
+        edits = fragile_edits(text) if _may_be_fragile(text) else []
     if not edits:
         return rjsmin.jsmin(text, keep_bang_comments=True)
     nonce = 0

@@ -7,6 +7,7 @@ what makes it parallel and cacheable.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import operator
 import os
@@ -134,18 +135,25 @@ def prepare_text(logical: str, kind: str, text: str, minify: bool, url_prefix: s
     from assetbuild import css, js  # on first use: compiling their patterns takes ~60 ms
 
     is_module = logical.endswith(".mjs")
+    minifying = minify and not is_preminified(logical)
+    skeleton = None
     if kind == "css":
         refs = css.find_references(text)
-    else:
-        scanned = js.scan(text)
+    else:  # a script the minifier must make safe is walked once, for both
+        skeleton = js.fragile_skeleton(text) if minifying else None
+        scanned = js.scan(text, skeleton)
         refs, is_module = scanned.refs, is_module or scanned.is_module
     # Every URL is shielded, not only local ones: rcssmin drops spaces inside url("..."),
     # which would corrupt a remote URL such as url("https://cdn/My Font.woff2").
     holders = Placeholders.for_text(text)
     body = holders.protect(text, refs)
-    if minify and not is_preminified(logical):
+    if minifying:
         try:
-            body = css.minify(body) if kind == "css" else js.minify(body)
+            if kind == "css":
+                body = css.minify(body)
+            else:
+                edits = js.fragile_edits(text, skeleton) if skeleton else []
+                body = js.minify(body, _protected_edits(edits, refs, holders))
         except js.Unminifiable as exc:
             diagnostics.append(warning(f"not minified: {exc}", file=file))
         except Exception as exc:  # a minifier bug must not stop the build
@@ -158,6 +166,31 @@ def prepare_text(logical: str, kind: str, text: str, minify: bool, url_prefix: s
                                       for i, r in enumerate(refs)])
     raw = [text[refs[i].start:refs[i].end] for i in kept]
     return Text(logical, kind, body, holders.prefix, [refs[i] for i in kept], raw, is_module)
+
+
+def _protected_edits(edits: list[tuple[int, int, str | None]], refs: list[Ref],
+                     holders: Placeholders) -> list[tuple[int, int, str | None]] | None:
+    """*edits* of a text, moved to where they fall once *refs* are protected (each span
+    swapped for its placeholder); None when an edit begins or ends inside a reference."""
+    if not edits or not refs:
+        return edits
+    starts, ends, shifts = [], [], [0]
+    for i, ref in enumerate(refs):  # numbered as protect() does
+        if ends and ref.start < ends[-1]:
+            return None  # not in the text's order
+        starts.append(ref.start)
+        ends.append(ref.end)
+        shifts.append(shifts[-1] + len(holders.token(i)) - (ref.end - ref.start))
+    moved = []
+    for edit in edits:
+        ends_at = []
+        for pos in edit[:2]:
+            i = bisect.bisect_right(ends, pos)  # references that end at or before pos
+            if i < len(starts) and starts[i] < pos:
+                return None
+            ends_at.append(pos + shifts[i])
+        moved.append((ends_at[0], ends_at[1], edit[2]))
+    return moved
 
 
 def finish(logical: str, data: bytes, opts: Options, is_module: bool = False,
@@ -296,10 +329,11 @@ def _read_all(fd: int, size: int) -> bytes:
 def _cached_text(logical: str, kind: str, data: bytes, opts: Options,
                  diagnostics: list[Diagnostic], file: str) -> Text | None:
     cache = Cache(opts.cache_dir) if opts.cache_dir else None
-    key = (f"text-{TRANSFORM_VERSION}-{kind}-{int(opts.minify and not is_preminified(logical))}"
-           f"-{int(logical.endswith('.mjs'))}-{fingerprint.digest(opts.url_prefix.encode())[:8]}"
-           f"-{fingerprint.digest(data)}")
-    if cache:
+    key = ""
+    if cache:  # the key hashes the whole file: only worth it with a cache to look in
+        key = (f"text-{TRANSFORM_VERSION}-{kind}-{int(opts.minify and not is_preminified(logical))}"
+               f"-{int(logical.endswith('.mjs'))}-{fingerprint.digest(opts.url_prefix.encode())[:8]}"
+               f"-{fingerprint.digest(data)}")
         hit = cache.get_json(key)
         if hit is not None:
             try:

@@ -301,3 +301,33 @@ def test_relative_urls_agree_with_relpath(target, referrer):
     assume(not referrer.startswith(target + "/"))  # a file cannot also be a folder
     expected = posixpath.relpath("/" + target, "/" + posixpath.dirname(referrer))
     assert refs.relative_url(target, referrer) == refs.encode_path(expected)
+
+
+def _minify_on_own(text: str) -> str | None:
+    """The pipeline's script minifying, with the safety walk done on the protected body
+    itself rather than shared with the scan: the result to match."""
+    found = js.scan(text).refs
+    holders = Placeholders.for_text(text)
+    try:
+        return js.minify(holders.protect(text, found))
+    except js.Unminifiable:
+        return None
+
+
+@FUZZ
+@given(st.one_of(noisy(JS_FRAGMENTS), MODULES))
+@example("`${`a`}` + x\nimport('./a.js')")
+@example("let s = `${ import('./a.js') + `${b}` }`; 1 .toString()")
+def test_shared_walk_minifies_as_a_walk_of_its_own(text):
+    # The scan and the minifier's safety pass share one walk over the text; the edits it
+    # gives are moved past the placeholders. The result is what a walk of the body gives.
+    diagnostics: list = []
+    t = prepare_text("dir/file.js", "js", text, True, "/static/", diagnostics, "file")
+    expected = _minify_on_own(text)
+    if expected is None:
+        assert any("not minified" in d.message for d in diagnostics)
+    else:
+        holders = Placeholders(t.placeholder_prefix)
+        got = holders.restore(t.body, [text[r.start:r.end] for r in t.refs])
+        assert Placeholders.for_text(text).restore(expected, [
+            text[r.start:r.end] for r in js.scan(text).refs]) == got
