@@ -25,7 +25,6 @@ import mimetypes
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
-from urllib.parse import quote
 
 import click
 from flask import Flask, Response, abort, request, send_from_directory
@@ -122,7 +121,7 @@ def _remote_url_for(url_for: Callable[..., str], assets: Assets) -> Callable[...
         others = {k for k, v in values.items() if v is not None} - {"filename", "_external", "_scheme"}
         if endpoint != "static" or not isinstance(name, str) or others:
             return url_for(endpoint, **values)  # with a query or an anchor: the app's own route
-        return assets.url_prefix + quote(_release_path(assets, name))
+        return assets.file_url(_release_path(assets, name))
     return remote_url_for
 
 

@@ -180,7 +180,7 @@ class Assets:
     def _snapshot_of(self, manifest: Manifest, importmap: Mapping[str, Any] | None) -> _Snapshot:
         return _Snapshot(
             manifest=manifest,
-            urls={name: self.url_prefix + quote(entry.path) for name, entry in manifest.assets.items()},
+            urls={name: self.file_url(entry.path) for name, entry in manifest.assets.items()},
             by_path={entry.path: entry for entry in manifest.assets.values()},
             importmap=None if importmap is None else self._absolute_importmap(importmap))
 
@@ -191,7 +191,11 @@ class Assets:
             return snapshot.urls[name]
         except KeyError:
             self._missing(snapshot, name)
-            return self.url_prefix + quote(name)
+            return self.file_url(name)
+
+    def file_url(self, path: str) -> str:
+        """The URL of *path*, relative to the release folder, under the URL prefix."""
+        return self.url_prefix + quote(path)
 
     def path(self, name: str) -> str:
         """The file of logical *name*, relative to the release folder (in "warn" mode, an
@@ -266,7 +270,7 @@ class Assets:
                              f"{', '.join(TAG_KINDS)}; use its URL instead")
         integrity = entry.integrity if entry is not None else None
         common = {"integrity": integrity, "crossorigin": "anonymous", **attrs}
-        url = snapshot.urls.get(name) or self.url_prefix + quote(name)
+        url = snapshot.urls.get(name) or self.file_url(name)
         if kind == "stylesheet":
             return Markup(f"<link{_attrs({'rel': 'stylesheet', 'href': url, **common})}>")
         if kind == "modulepreload":
@@ -291,7 +295,7 @@ class Assets:
 
     def _absolute_importmap(self, data: Mapping[str, Any]) -> dict[str, Any]:
         def absolute(url: str) -> str:
-            return self.url_prefix + quote(url[2:]) if url.startswith("./") else url
+            return self.file_url(url[2:]) if url.startswith("./") else url
         return {"imports": {absolute(k): absolute(v) for k, v in data["imports"].items()},
                 "integrity": {absolute(k): v for k, v in data.get("integrity", {}).items()}}
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import blake3
 
 from conftest import FIXTURES, read_manifest, run_cli
+from tree_gen import broken_links, make_tree
 
 EXAMPLE = FIXTURES / "example"
 
@@ -203,3 +204,25 @@ def test_gzip_variants_are_valid_and_deterministic_with_either_deflate_library(m
         assert len(blob) < len(data) // 10
     if len(libraries) == 1:
         pytest.skip("deflate (the [fast] extra) is not installed; only the stdlib path was checked")
+
+
+def test_workers_started_during_the_scan_build_what_one_process_builds(tmp_path):
+    # With workers, a cold build hands files to them as the scan finds them; stylesheets
+    # found first wait for images found later, and bundle parts found early still wait
+    # for the bundle plan. The release is the one a single process builds.
+    base = tmp_path / "project"
+    make_tree(base / "static", 600, 1)
+    for k in range(3):
+        (base / "static" / "a" / f"part{k}.js").parent.mkdir(exist_ok=True)
+        (base / "static" / "a" / f"part{k}.js").write_text(f"var part{k} = {k};\n")
+    (base / "assetbuild.toml").write_text(
+        'sources = ["static"]\n[bundles]\n"bundles/a.js" = ["a/*.js"]\n'
+        '"bundles/css.css" = ["css/c1.css", "css/c0.css"]\n')
+    outs = {}
+    for jobs in ("1", "2"):
+        outs[jobs] = tmp_path / f"out{jobs}"
+        run_cli("compile", "--config", base / "assetbuild.toml", "--out", outs[jobs], "-j", jobs,
+                "--no-brotli", check=True)
+    manifest = read_manifest(outs["2"])
+    assert "bundles/a.js" in manifest["assets"] and not broken_links(outs["2"], manifest)
+    assert tree_bytes(outs["1"]) == tree_bytes(outs["2"])
