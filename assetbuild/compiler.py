@@ -27,7 +27,7 @@ from assetbuild.config import Config
 from assetbuild.diagnostics import BuildError, Diagnostic, UsageError, error
 from assetbuild.importmap import IMPORTMAP_NAME
 from assetbuild.manifest import MANIFEST_NAME
-from assetbuild.manifest import write_text as write_manifest_text
+from assetbuild.manifest import write_rendered
 from assetbuild.output import HISTORY_DIR, commit_manifest, write_atomic
 from assetbuild.linker import Linker
 from assetbuild.spool import TextSpool
@@ -320,8 +320,8 @@ def _commit(out_dir: Path, written: dict[str, Written]) -> tuple[str, bool, dict
     names = sorted(written)
 
     def render(write: Callable[[str], object]) -> str:
-        return write_manifest_text(((n, written[n].entry_json()) for n in names),
-                                   f"assetbuild {__version__}", write)
+        return write_rendered(((n, written[n].rendered()) for n in names),
+                              f"assetbuild {__version__}", write)
     build_id, changed, manifest_digest = commit_manifest(out_dir, render)
     return build_id, changed, {"manifest": manifest_digest, "importmap": map_digest}
 

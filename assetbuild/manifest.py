@@ -61,22 +61,37 @@ class Manifest:
 
 def write_text(assets: Iterable[tuple[str, Mapping[str, Any]]], generator: str,
                write: Callable[[str], object]) -> str:
-    """Write manifest text through *write*, entry by entry, and return its build id.
+    """Write manifest text through *write*, a few hundred entries at a time, and return
+    its build id.
 
     *assets* yields (logical name, entry data) sorted by name. The text is exactly what
     ``json.dumps(manifest, sort_keys=True, indent=1, ensure_ascii=False)`` and a newline
     give, but no copy of the whole manifest is ever held. The build id is the start of
     the sha256 of the assets object in compact sorted JSON: equal releases, equal ids.
     """
+    return write_rendered(((name, _render_entry(data)) for name, data in assets), generator, write)
+
+
+def write_rendered(assets: Iterable[tuple[str, tuple[str, str]]], generator: str,
+                   write: Callable[[str], object]) -> str:
+    """write_text() for entries rendered already: (logical name, (indented, compact))."""
     digest = hashlib.sha256(b"{")
     write('{\n "assets": {')
     sep = ""
-    for name, data in assets:
+    pretty_chunk: list[str] = []
+    compact_chunk: list[str] = []
+    for name, (pretty, compact) in assets:
         key = encode_basestring(name)
-        pretty, compact = _render_entry(data)
-        digest.update(f"{sep}{key}:{compact}".encode("utf-8"))
-        write(f"{sep}\n  {key}: {pretty}")
+        compact_chunk.append(f"{sep}{key}:{compact}")
+        pretty_chunk.append(f"{sep}\n  {key}: {pretty}")
         sep = ","
+        if len(pretty_chunk) >= 256:
+            digest.update("".join(compact_chunk).encode("utf-8"))
+            write("".join(pretty_chunk))
+            pretty_chunk.clear()
+            compact_chunk.clear()
+    digest.update("".join(compact_chunk).encode("utf-8"))
+    write("".join(pretty_chunk))
     digest.update(b"}")
     write("\n }" if sep else "}")
     build_id = digest.hexdigest()[:16]
@@ -100,18 +115,26 @@ def _render_entry(data: Mapping[str, Any]) -> tuple[str, str]:
             and type(data["integrity"]) is str and data.get("module", True) is True
             and all(type(k) is str and type(v) is str for k, v in encodings.items())):
         return _render(data, 2)
-    pairs = [(encode_basestring(k), encode_basestring(v)) for k, v in sorted(encodings.items())]
+    return render_asset(data["path"], data["size"], data["integrity"],
+                        sorted(encodings.items()), "module" in data)
+
+
+def render_asset(path: str, size: int, integrity: str, encodings: Iterable[tuple[str, str]],
+                 module: bool = False) -> tuple[str, str]:
+    """The (indented, compact) JSON of an asset entry: its fixed fields, *encodings* as
+    (name, path) pairs sorted by name, and ``"module": true`` when *module*."""
+    pairs = [(encode_basestring(k), encode_basestring(v)) for k, v in encodings]
     enc_pretty = ("{\n    " + ",\n    ".join(f"{k}: {v}" for k, v in pairs) + "\n   }"
                   if pairs else "{}")
     enc_compact = "{" + ",".join(f"{k}:{v}" for k, v in pairs) + "}"
-    integrity, path, size = (encode_basestring(data["integrity"]),
-                             encode_basestring(data["path"]), int.__repr__(data["size"]))
+    integrity, path, size_text = (encode_basestring(integrity), encode_basestring(path),
+                                  int.__repr__(size))
     module_pretty, module_compact = ('\n   "module": true,', '"module":true,') \
-        if "module" in data else ("", "")
+        if module else ("", "")
     return (f'{{\n   "encodings": {enc_pretty},\n   "integrity": {integrity},{module_pretty}'
-            f'\n   "path": {path},\n   "size": {size}\n  }}',
+            f'\n   "path": {path},\n   "size": {size_text}\n  }}',
             f'{{"encodings":{enc_compact},"integrity":{integrity},{module_compact}'
-            f'"path":{path},"size":{size}}}')
+            f'"path":{path},"size":{size_text}}}')
 
 
 def render_json(value: Any) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 from assetbuild import compress, fingerprint
 from assetbuild.cache import Cache
 from assetbuild.diagnostics import Diagnostic, warning
-from assetbuild.manifest import Entry
+from assetbuild.manifest import Entry, render_asset
 from assetbuild.output import commit_staged, staging_file, write_content_addressed
 from assetbuild.refs import Placeholders, Ref, is_local
 
@@ -74,13 +74,11 @@ class Written:
     def encoding_paths(self) -> dict[str, str]:
         return {enc: self.path + compress.ENCODING_SUFFIX[enc] for enc in self.encodings}
 
-    def entry_json(self) -> dict[str, Any]:
-        """Its manifest entry, as JSON data."""
-        data: dict[str, Any] = {"path": self.path, "size": self.size,
-                                "integrity": self.integrity, "encodings": self.encoding_paths()}
-        if self.is_module:
-            data["module"] = True
-        return data
+    def rendered(self) -> tuple[str, str]:
+        """Its manifest entry as JSON text: (indented, compact)."""
+        return render_asset(self.path, self.size, self.integrity,
+                            [(enc, self.path + compress.ENCODING_SUFFIX[enc])
+                             for enc in sorted(self.encodings)], self.is_module)
 
     def entry(self) -> Entry:
         return Entry(self.path, self.size, self.integrity, self.encoding_paths(),
