@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Iterable
 
 from assetbuild.diagnostics import Diagnostic, error
 from assetbuild.manifest import safe_relative_path
@@ -64,13 +64,6 @@ def plan(spec: dict[str, list[str]], names: Iterable[str], where: str) -> tuple[
             problems.append(error(f"{label}: has no parts", file=where))
         bundles.append(Bundle(bundle_name, kind, tuple(parts)))
     return bundles, problems
-
-
-def may_be_part(spec: dict[str, list[str]]) -> Callable[[str], bool]:
-    """A test of whether a logical name could be a part of a bundle of *spec* (before the
-    sources are all known and plan() can say which are)."""
-    patterns = [p for parts in spec.values() for p in parts]
-    return lambda name: any(fnmatch.fnmatchcase(name, p) for p in patterns)
 
 
 def join(kind: str, texts: list[str]) -> str:

@@ -128,18 +128,11 @@ def _build(config: Config, on_warning: Callable[[Diagnostic], None],
     # Workers are forked first, while this process is small: each starts with a copy of
     # what this process holds, and the list of sources is large on a large tree.
     with _pool(config.jobs) as pool:
-        early = None
-        if pool is not None and not config.cache_dir:  # the workers start during the scan
-            sources.check_roots(config.sources)
-            _open_output(out_dir, writing)
-            early = _EarlyStart(pool, opts, bundle.may_be_part(config.bundles))
         with _phase(timings, "scan"):
             exclude = [out_dir] + ([config.cache_dir] if config.cache_dir else [])
             # With a build cache, sizes come from the check, which reads every file anyway.
             found = sources.scan(config.sources, config.ignore, exclude, warn,
-                                 sizes=config.cache_dir is None,
-                                 on_found=early.offer if early else None)
-            started, started_names = early.finish() if early else (deque(), set())
+                                 sizes=config.cache_dir is None)
             where = str(config.config_file) if config.config_file else "bundles"
             bundles, problems = bundle.plan(config.bundles, found, where)
             if problems:
@@ -155,11 +148,18 @@ def _build(config: Config, on_warning: Callable[[Diagnostic], None],
                 plan.warnings, plan.timings = warnings, timings
                 return plan
         found, todo, done = plan.found, plan.todo, plan.done
-        if early is None:
-            _open_output(out_dir, writing)
 
-        batches = list(_batches({n: s for n, s in todo.items() if n not in started_names}, parts))
-        if len(batches) <= 1 and not started:
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise BuildError(error(f"cannot create the output folder: {exc.strerror}",
+                                   file=str(out_dir))) from None
+        # Shared with other builds until the manifest and the ledger are saved, so that
+        # `assetbuild clean` (which takes it alone) never removes files written but not listed.
+        writing.enter_context(folder_lock.locked(out_dir, exclusive=False))
+
+        batches = list(_batches(todo, parts))
+        if len(batches) <= 1:
             pool = None  # one batch: no gain in shipping it to another process
         with TextSpool() as spool:
             linker = Linker(found, bundles, config, spool, opts, done)
@@ -181,7 +181,7 @@ def _build(config: Config, on_warning: Callable[[Diagnostic], None],
 
             scheduler = _Scheduler(pool or _InlinePool(), linker, _workers(config.jobs))
             with _phase(timings, "transform"):  # rewrites start as soon as they can
-                scheduler.transform(started, batches, opts, take)
+                scheduler.transform(batches, opts, take)
             with _phase(timings, "rewrite"):  # the rewrites still waiting or running
                 scheduler.drain()
                 linker.close(warn)
@@ -207,58 +207,6 @@ def _build(config: Config, on_warning: Callable[[Diagnostic], None],
                   files_processed=len(todo),
                   bytes_in=bytes_in, bytes_out=sum(w.bytes_out for w in written.values()),
                   warnings=warnings, timings=timings)
-
-
-def _open_output(out_dir: Path, writing: ExitStack) -> None:
-    """Make the output folder, and hold its lock on *writing*: shared with other builds
-    until the manifest and the ledger are saved, so that `assetbuild clean` (which takes
-    it alone) never removes files written but not listed."""
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise BuildError(error(f"cannot create the output folder: {exc.strerror}",
-                               file=str(out_dir))) from None
-    writing.enter_context(folder_lock.locked(out_dir, exclusive=False))
-
-
-class _EarlyStart:
-    """Hands sources to the workers as the scan finds them, so that they do not wait for
-    the whole tree to be listed (a cold build: 0.9 s at 50,000 files). Their outcomes
-    wait here until the scan ends, so this stops at EARLY_BYTES of sources; possible
-    bundle parts wait for the plan."""
-
-    EARLY_BYTES = 16 << 20
-
-    def __init__(self, pool: Pool, opts: Options, may_be_part: Callable[[str], bool]):
-        self.pool, self.opts, self.may_be_part = pool, opts, may_be_part
-        self.tasks: deque[Task[list[Outcome]]] = deque()
-        self.names: set[str] = set()
-        self.batch: list[tuple[str, str, bool]] = []
-        self.batch_bytes, self.left = 0, self.EARLY_BYTES
-        self.offered = 0
-
-    def offer(self, src: sources.Source) -> None:
-        """Start on *src* now, if the budget allows and it cannot be a bundle part."""
-        self.offered += 1
-        if self.left > 0 and not self.may_be_part(src.logical):
-            self.batch.append((src.logical, src.path, False))
-            self.names.add(src.logical)
-            self.batch_bytes += src.size
-            self.left -= src.size
-            if self.batch_bytes >= BATCH_BYTES or len(self.batch) >= BATCH_FILES:
-                self._send()
-        if self.offered % BATCH_FILES == 0:
-            self.pool.poll()  # results in, queued batches out
-
-    def finish(self) -> tuple[deque[Task[list[Outcome]]], set[str]]:
-        """After the scan: the batches started (the last one sent now) and their sources."""
-        if self.batch:
-            self._send()
-        return self.tasks, self.names
-
-    def _send(self) -> None:
-        self.tasks.append(self.pool.submit(process_batch, self.batch, self.opts))
-        self.batch, self.batch_bytes = [], 0
 
 
 @dataclass
@@ -500,11 +448,9 @@ class _Scheduler:
         self.batches_in_flight = 2 * workers + 1
         self.rewrites: dict[Task[Written], str] = {}
 
-    def transform(self, started: Iterable[Task[list[Outcome]]],
-                  batches: list[list[tuple[str, str, bool]]], opts: Options,
+    def transform(self, batches: list[list[tuple[str, str, bool]]], opts: Options,
                   take: Callable[[Outcome], None]) -> None:
-        """Take the outcomes of the batches *started* already, then of *batches*."""
-        queued: deque[Task[list[Outcome]]] = deque(started)
+        queued: deque[Task[list[Outcome]]] = deque()
         todo = iter(batches)
         while True:
             self._start_rewrites()

@@ -68,35 +68,26 @@ class Ignore:
         return False
 
 
-def check_roots(roots: list[Path]) -> None:
-    """Raise UsageError unless every source root is a folder."""
-    for root in roots:
-        if not root.is_dir():
-            raise UsageError(f"{root}: source folder not found" if not root.exists()
-                             else f"{root}: source is not a folder")
-
-
 def scan(roots: list[Path], ignore: Iterable[str] = (), exclude: Iterable[Path] = (),
          on_warning: Callable[[Diagnostic], None] = lambda d: None,
-         sizes: bool = True, on_found: Callable[[Source], None] | None = None) -> dict[str, Source]:
+         sizes: bool = True) -> dict[str, Source]:
     """Every file under *roots*, keyed by logical name; the first root wins on a clash.
 
     Folders in *exclude* (the output folder, the cache) are never read. Symlinks are
     followed only when their target stays inside the root. With *sizes* False, sizes are
     left at -1 for a later pass that reads the files anyway (see with_sizes).
-    *on_found* is told of each source as soon as it is found (in the order of the walk).
     """
     ignored = Ignore(ignore)
     excluded = {os.path.realpath(p) for p in exclude}
     found: dict[str, Source] = {}
-    check_roots(roots)
     for root in roots:
+        if not root.is_dir():
+            raise UsageError(f"{root}: source folder not found" if not root.exists()
+                             else f"{root}: source is not a folder")
         for source in _walk(root, ignored, excluded, on_warning, sizes):
             first = found.get(source.logical)
             if first is None:
                 found[source.logical] = source
-                if on_found:
-                    on_found(source)
             else:
                 on_warning(warning(
                     f"'{source.logical}' is also in {first.root}, which comes first; this copy is ignored",

@@ -110,11 +110,6 @@ class Pool:
         while not any(task.done() for task in tasks):
             self._pump()
 
-    def poll(self) -> None:
-        """Run the pipes for what they can do now, without waiting: results come in and
-        queued tasks go out (for a caller that is busy with other things meanwhile)."""
-        self._pump(timeout=0)
-
     def close(self, kill: bool = False) -> None:
         """Stop the workers: at once with *kill*, else when they have read their last task."""
         for worker in self._workers:
@@ -199,8 +194,8 @@ class Pool:
             self._selector.unregister(worker.to_worker)
         worker.watched = bool(worker.outbox)
 
-    def _pump(self, timeout: float | None = None) -> None:
-        for key, _ in self._selector.select(timeout):
+    def _pump(self) -> None:
+        for key, _ in self._selector.select():
             worker: _Worker = key.data
             if key.fd == worker.to_worker:
                 self._flush(worker)

@@ -206,10 +206,9 @@ def test_gzip_variants_are_valid_and_deterministic_with_either_deflate_library(m
         pytest.skip("deflate (the [fast] extra) is not installed; only the stdlib path was checked")
 
 
-def test_workers_started_during_the_scan_build_what_one_process_builds(tmp_path):
-    # With workers, a cold build hands files to them as the scan finds them; stylesheets
-    # found first wait for images found later, and bundle parts found early still wait
-    # for the bundle plan. The release is the one a single process builds.
+def test_a_larger_tree_with_bundles_builds_the_same_with_one_or_two_processes(tmp_path):
+    # Stylesheets wait for images and other stylesheets, modules for modules, bundles for
+    # their parts; whatever order the workers finish in, the release is the same.
     base = tmp_path / "project"
     make_tree(base / "static", 600, 1)
     for k in range(3):

@@ -52,20 +52,6 @@ def test_large_tasks_and_results_both_ways_do_not_deadlock():
         assert [task.result() for task in tasks] == [data[::-1] for data in payloads]
 
 
-def test_poll_moves_work_along_without_waiting_for_it():
-    # The build process polls between the files it lists: a poll must never block on a
-    # busy worker, and polls alone must bring in results and send queued tasks.
-    with Pool(2) as pool:
-        tasks = [pool.submit(nap, 0.3) for _ in range(6)]  # two of them queued here at first
-        started = time.monotonic()
-        pool.poll()
-        assert time.monotonic() - started < 0.1 and not any(t.done() for t in tasks)
-        while not all(t.done() for t in tasks):
-            pool.poll()
-            time.sleep(0.01)
-        assert len({t.result() for t in tasks}) == 2
-
-
 def test_work_is_spread_over_the_workers_and_they_exit_with_the_pool():
     with Pool(2) as pool:
         tasks = [pool.submit(nap, 0.05) for _ in range(6)]
