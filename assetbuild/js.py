@@ -496,7 +496,8 @@ def minify(text: str, edits: list[Edit] | None = None) -> str:
     scripts that cannot be minified safely.
     """
     if edits is None:
-        edits = fragile_edits(text) if _may_be_fragile(text) else []
+        skeleton = fragile_skeleton(text)
+        edits = fragile_edits(text, skeleton) if skeleton else []
     if not edits:
         return rjsmin.jsmin(text, keep_bang_comments=True)
     nonce = 0

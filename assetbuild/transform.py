@@ -77,8 +77,7 @@ class Written:
     def rendered(self) -> tuple[str, str]:
         """Its manifest entry as JSON text: (indented, compact)."""
         return render_asset(self.path, self.size, self.integrity,
-                            [(enc, self.path + compress.ENCODING_SUFFIX[enc])
-                             for enc in sorted(self.encodings)], self.is_module)
+                            sorted(self.encoding_paths().items()), self.is_module)
 
     def entry(self) -> Entry:
         return Entry(self.path, self.size, self.integrity, self.encoding_paths(),
@@ -179,16 +178,16 @@ def _protected_edits(edits: list[tuple[int, int, str | None]], refs: list[Ref],
         starts.append(ref.start)
         ends.append(ref.end)
         shifts.append(shifts[-1] + len(holders.token(i)) - (ref.end - ref.start))
-    moved = []
-    for edit in edits:
-        ends_at = []
-        for pos in edit[:2]:
-            i = bisect.bisect_right(ends, pos)  # references that end at or before pos
-            if i < len(starts) and starts[i] < pos:
-                return None
-            ends_at.append(pos + shifts[i])
-        moved.append((ends_at[0], ends_at[1], edit[2]))
-    return moved
+    def moved(pos: int) -> int:
+        i = bisect.bisect_right(ends, pos)  # references that end at or before pos
+        if i < len(starts) and starts[i] < pos:
+            raise ValueError("inside a reference")
+        return pos + shifts[i]
+
+    try:
+        return [(moved(start), moved(end), replacement) for start, end, replacement in edits]
+    except ValueError:
+        return None
 
 
 def finish(logical: str, data: bytes, opts: Options, is_module: bool = False,
@@ -316,7 +315,7 @@ def _read_all(fd: int, size: int) -> bytes:
     """The bytes of the open file *fd*, whose size was *size* (read on to its end, in case
     it grew)."""
     data = os.read(fd, size + 1)
-    if not data:
+    if len(data) <= size:  # a short read of a regular file: its end
         return data
     chunks = [data]
     while chunk := os.read(fd, CHUNK):
