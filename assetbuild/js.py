@@ -326,7 +326,6 @@ _ESCAPE = r"\\u(?:[0-9a-fA-F]{4}|\{[0-9a-fA-F]+\})"
 _NAME_ESCAPE = re.compile(_ESCAPE)
 _NAME_REST = re.compile(r"(?:[\w$\u0080-\U0010ffff]|" + _ESCAPE + ")*")
 _DOT_AFTER_SPACE = re.compile(r"\.(?<=[ \t\n\r]\.)")  # a literal first: fast to search
-_DIGITS_BEFORE = re.compile(r"[0-9_]+$")
 _HTML_COMMENT = re.compile(r"<!--|-->")
 
 
@@ -373,13 +372,25 @@ def _has_spaced_escape(text: str) -> bool:
 
 
 def _spaced_dots(text: str) -> Iterator[tuple[int, int]]:
-    """(digit, dot) offsets where a digit, spaces and a dot follow each other (``1 .x``)."""
+    """(start, dot) of each number written in digits (``1``, ``1_000``) that white space
+    and a dot follow (``1 .x``), where rjsmin would make ``1.x``: not when the digits end a
+    name or a number with a point (``a1 .x``, ``1.5 .x``: ``a1.x`` is fine), nor when
+    the dot starts a number (``32 .5``, as in SVG path data: never valid code)."""
+    n = len(text)
     for m in _DOT_AFTER_SPACE.finditer(text):
-        before = m.start() - 1
+        dot = m.start()
+        if dot + 1 < n and text[dot + 1] in "0123456789":
+            continue
+        before = dot - 1
         while before >= 0 and text[before] in " \t\n\r":
             before -= 1
-        if before >= 0 and text[before] in "0123456789":
-            yield before, m.start()
+        if before < 0 or text[before] not in "0123456789":
+            continue
+        start = before
+        while start and text[start - 1] in "0123456789_":
+            start -= 1
+        if not (start and (text[start - 1] in ".$" or text[start - 1].isalnum())):
+            yield start, dot
 
 
 def _may_be_fragile(text: str) -> bool:
@@ -468,13 +479,7 @@ def _escaped_name_edits(text: str, in_code: Callable[[int], bool]) -> list[tuple
 
 def _spaced_dot_edits(text: str, in_code: Callable[[int], bool]) -> list[tuple[int, int, None]]:
     """Hide ``1 `` before ``.x``, which rjsmin would make ``1.x`` (a syntax error)."""
-    edits: list[tuple[int, int, None]] = []
-    for digit, dot in _spaced_dots(text):
-        digits = _DIGITS_BEFORE.search(text, max(0, digit - 64), digit + 1)
-        begin = digit + 1 - len(digits.group())
-        if in_code(digit) and not (begin and (text[begin - 1] in ".$_" or text[begin - 1].isalnum())):
-            edits.append((begin, dot, None))
-    return edits
+    return [(start, dot, None) for start, dot in _spaced_dots(text) if in_code(start)]
 
 
 def _refuse_html_comments(text: str, in_code: Callable[[int], bool]) -> None:

@@ -26,7 +26,7 @@ FUZZ = settings(max_examples=400, deadline=None, derandomize=True,
 KEYWORD = re.compile(r"(?<![\w$.\u0080-\U0010ffff])(?:import|export)(?![\w$\u0080-\U0010ffff])")
 ESCAPE = r"\\u(?:[0-9a-fA-F]{4}|\{[0-9a-fA-F]+\})"
 SPACED_ESCAPE = re.compile(r"\s" + ESCAPE + "|" + ESCAPE + r"\s")
-SPACED_DOT = re.compile(r"[0-9][ \t\n\r]+\.")
+SPACED_DOT = re.compile(r"(?<![\w$.])[0-9_]*[0-9][ \t\n\r]+\.(?![0-9])")
 
 JS_PIECES = [
     "import", "export", "exports", "imported", "$", "_", ".", "?.", "é", "\u2028", "\\u0069",
