@@ -9,9 +9,9 @@ import zlib
 from typing import BinaryIO
 
 try:  # the [fast] extra: libdeflate is 3x faster than zlib at level 6, with smaller output
-    from deflate import deflate_compress as _libdeflate
+    from deflate import gzip_compress as _libdeflate_gzip
 except ImportError:
-    _libdeflate = None
+    _libdeflate_gzip = None
 
 # Types that are already compressed (png, jpg, woff2, zip, ...) are not in this list.
 COMPRESSIBLE = frozenset("""
@@ -38,15 +38,13 @@ def brotli_available() -> bool:
 _GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
 
 
-def _zlib_deflate(data: bytes, level: int) -> bytes:
-    deflater = zlib.compressobj(level, zlib.DEFLATED, -15)
-    return deflater.compress(data) + deflater.flush()
-
-
 def gzip_bytes(data: bytes, level: int = 6) -> bytes:
     """Deterministic gzip: no file name, mtime 0 (the same bytes for the same input and
-    deflate library)."""
-    body = _libdeflate(data, level) if _libdeflate else _zlib_deflate(data, level)
+    deflate library). libdeflate writes this very header itself."""
+    if _libdeflate_gzip:
+        return _libdeflate_gzip(data, level)
+    deflater = zlib.compressobj(level, zlib.DEFLATED, -15)
+    body = deflater.compress(data) + deflater.flush()
     return b"".join((_GZIP_HEADER, body, struct.pack("<II", zlib.crc32(data), len(data) & 0xFFFFFFFF)))
 
 

@@ -144,7 +144,7 @@ def commit_manifest(out_dir: Path,
             raise _fail(target, exc) from None
         history = out_dir / HISTORY_DIR / f"{build_id}.json"
         if not history.exists():
-            _copy_durable(tmp, history)
+            _keep_history(tmp, history)
         if _same_bytes(tmp, target):
             return build_id, False, digest.hexdigest()
         try:
@@ -157,14 +157,20 @@ def commit_manifest(out_dir: Path,
         tmp.unlink(missing_ok=True)
 
 
-def _copy_durable(src: Path, dest: Path) -> None:
-    """Copy *src* to *dest* through a temporary file, flushed to disk, then renamed."""
+def _keep_history(manifest: Path, dest: Path) -> None:
+    """Give the flushed *manifest* a second name, *dest*, through a temporary name and a
+    rename: a hard link (no second copy of a large manifest to write and flush), or a
+    copy where the file system has no hard links. Files are never changed in place, so
+    the two names stay the same bytes."""
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(src, tmp)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
+        try:
+            os.link(manifest, tmp)
+        except OSError:
+            shutil.copyfile(manifest, tmp)
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
         os.replace(tmp, dest)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
