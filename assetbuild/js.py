@@ -322,6 +322,7 @@ class Unminifiable(ValueError):
 
 _LINE_BREAK = re.compile(r"[\n\r\u2028\u2029]")
 _SUBSTITUTION_STEP = re.compile(r"[^{}'\"`/]*")
+_STRING = re.compile(r"'(?:[^'\\\n\r]++|\\.)*+'|\"(?:[^\"\\\n\r]++|\\.)*+\"", re.S)  # closed on its line
 _ESCAPE = r"\\u(?:[0-9a-fA-F]{4}|\{[0-9a-fA-F]+\})"
 _NAME_ESCAPE = re.compile(_ESCAPE)
 _NAME_REST = re.compile(r"(?:[\w$\u0080-\U0010ffff]|" + _ESCAPE + ")*")
@@ -331,15 +332,25 @@ _HTML_COMMENT = re.compile(r"<!--|-->")
 
 def _may_nest_templates(text: str) -> bool:
     """False only when no ${...} in *text* can hold a backtick: each one closes before any
-    quote, slash or backtick (which could start a string, regex, comment or template)."""
+    slash or backtick (which could start a regex, comment or template), and the strings
+    in it end on their line without a backtick."""
     pos = text.find("${")
     while pos != -1:
         depth, i = 0, pos + 1
         while True:
             i = _SUBSTITUTION_STEP.match(text, i).end()
-            if i >= len(text) or text[i] not in "{}":
+            if i >= len(text):
                 return True
-            depth += 1 if text[i] == "{" else -1
+            c = text[i]
+            if c in "'\"":
+                string = _STRING.match(text, i)
+                if not string or "`" in string.group():
+                    return True
+                i = string.end()
+                continue
+            if c not in "{}":
+                return True
+            depth += 1 if c == "{" else -1
             i += 1
             if depth == 0:
                 break

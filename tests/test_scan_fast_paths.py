@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from assetbuild import css, js
@@ -161,6 +161,35 @@ def test_commonjs_file_is_copied_untouched_and_a_module_after_exports_is_rewritt
 def test_minify_prechecks_match_their_definitions(text):
     assert js._has_spaced_escape(text) == (SPACED_ESCAPE.search(text) is not None)
     assert list(js._spaced_dots(text)) == [(m.start(), m.end() - 1) for m in SPACED_DOT.finditer(text)]
+
+
+@FUZZ
+@given(pieces(JS_PIECES + ["`${", "'`'", "}`", "${'a' + b}", "'\\''", "32 .5", "a1 .x"]))
+@example("s = `${`inner`}`;")
+@example("s = `a${'`'}b`;")
+@example("s = `${f(`x`) + 'y'}`;")
+@example("x = 1 .toString() + '32 .5'")
+def test_a_script_the_prechecks_let_through_needs_nothing_hidden_from_rjsmin(text):
+    # The pre-checks only decide whether the full walk runs: a script they let through
+    # must be one the walk would have found nothing to hide in.
+    if js._may_be_fragile(text):
+        return
+    for start, end, replacement in js.fragile_edits(text):
+        if replacement is None:  # a hidden span: which check should have seen it?
+            assert text[start] != "`", "a nested template"
+            assert not text[end - 1].isspace(), "a number before ' .x'"
+
+
+@pytest.mark.parametrize("text, fragile", [
+    ("s = `a${'b'}c${x ? \"y\" : 'z'}`;", False),  # strings in ${...}: stepped over
+    ("s = `a${'`'}b`;", True),  # rjsmin would end the template at the quoted backtick
+    ("s = `a${\"x`\"}b`;", True),
+    ("s = `${`inner`}`;", True),
+    ("s = `${a /* ` */}`;", True),  # a slash: a comment, a regex or a division
+    ("s = `${'unclosed}`;", True),
+])
+def test_template_precheck_steps_over_strings_but_not_backticks(text, fragile):
+    assert js._may_nest_templates(text) is fragile
 
 
 @pytest.mark.parametrize("text, kept", [
