@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import operator
 import os
 import sys
 import unicodedata
@@ -118,26 +119,32 @@ def _walk(root: Path, ignored: Ignore, excluded: set[str],
           on_warning: Callable[[Diagnostic], None], sizes: bool = True) -> Iterable[Source]:
     real_root = os.path.realpath(root)
     stack = [(str(root), "")]
+    by_name = operator.attrgetter("name")
+    patterns = bool(ignored.patterns)
     while stack:
         folder, prefix = stack.pop()
         try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            entries = sorted(os.scandir(folder), key=by_name)
         except OSError as exc:
             on_warning(warning(f"cannot read folder: {exc.strerror}", file=folder))
             continue
         subfolders = []
         for entry in entries:
-            logical = prefix + entry.name
-            reason = bad_name_reason(entry.name)
-            if reason:
-                on_warning(warning(f"skipped: {reason}", file=entry.path))
+            name = entry.name
+            if name[0] == ".":  # dotfiles: always ignored
                 continue
-            if ignored(logical):
+            if not (name.isascii() and name.isprintable() and "\\" not in name):
+                reason = bad_name_reason(name)
+                if reason:
+                    on_warning(warning(f"skipped: {reason}", file=entry.path))
+                    continue
+            logical = prefix + name
+            if patterns and ignored(logical):
                 continue
-            try:
+            try:  # the kind of a file that is not a symlink costs no system call
                 is_link = entry.is_symlink()
                 is_dir = entry.is_dir()
-                is_file = entry.is_file()
+                is_file = not is_dir and entry.is_file()
             except OSError:
                 continue
             if is_link:
@@ -158,7 +165,7 @@ def _walk(root: Path, ignored: Ignore, excluded: set[str],
                 except OSError as exc:
                     on_warning(warning(f"cannot read: {exc.strerror}", file=entry.path))
                     continue
-                yield Source(logical=sys.intern(logical), path=entry.path, root=root, size=size)
+                yield Source(sys.intern(logical), entry.path, root, size)
         stack.extend(reversed(subfolders))
 
 
