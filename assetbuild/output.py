@@ -16,6 +16,7 @@ from assetbuild.manifest import MANIFEST_NAME
 
 HISTORY_DIR = "manifests"
 T = TypeVar("T")
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
 
 
 def _fail(path: Path, exc: OSError) -> BuildError:
@@ -91,10 +92,9 @@ def write_content_addressed(out_dir: Path, rel: str, data: bytes) -> bool:
     build sees by its size and replaces atomically. An existing file of the wrong size
     (damaged, or left by a killed build) is replaced through a rename.
     """
-    path = os.path.join(out_dir, rel)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+    path = f"{os.fspath(out_dir)}/{rel}"  # rel: a checked relative POSIX path
     try:
-        fd = _in_new_folder(path, lambda: os.open(path, flags, 0o666))
+        fd = _in_new_folder(path, lambda: os.open(path, _NEW_FILE, 0o666))
     except FileExistsError:
         try:
             st = os.lstat(path)

@@ -26,6 +26,11 @@ class Ref:
     kind: str  # "url", "import", "image-set", "sourcemap", "module"
     line: int
 
+    def __reduce__(self) -> tuple[type[Ref], tuple[int, int, str, str, int]]:
+        """Pickled as its constructor's arguments: a slots dataclass's default state costs
+        a Python call and a fields() lookup per object, and workers send thousands."""
+        return Ref, (self.start, self.end, self.url, self.kind, self.line)
+
 
 class LineIndex:
     """Line numbers of offsets in one text, counted on demand from the last one asked.
