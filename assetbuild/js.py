@@ -88,31 +88,33 @@ def _skeleton(text: str, stop: int | None = None) -> Skeleton:
     braces: list[int] = []  # open braces inside each template substitution
     pos, n = 0, len(text)
     stop = n if stop is None else stop
+    append = spans.append
     while pos < n:  # each round runs until a regex or template moves pos past a match
         for m in (_STOP_IN_SUBSTITUTION if braces else _STOP).finditer(text, pos):
-            start, end = m.span(1)
+            span = m.span(1)
+            start = span[0]
             if start == -1 or start > stop:  # the end of the text, or of what is needed
                 return spans, line_comments
             c = text[start]
-            if c == "/":
-                if end - start > 1:  # a comment
-                    spans.append((start, end))
+            if c == '"' or c == "'":  # the most common stop first
+                append(span)
+            elif c == "/":
+                if span[1] - start > 1:  # a comment
+                    append(span)
                     if text[start + 1] == "/":
-                        line_comments.append((start, end))
+                        line_comments.append(span)
                 elif _regex_allowed(text, start):
                     pos = _REGEX.match(text, start).end()
-                    spans.append((start, pos))
+                    append((start, pos))
                     break
             elif c == "{":
                 braces[-1] += 1
             elif c == "}" and braces[-1] > 0:
                 braces[-1] -= 1
-            elif c in "`}":  # a template starts, or goes on after a substitution
+            else:  # a backtick starts a template, or a '}' goes on with one
                 pos = _template_chunk_end(text, start, braces)
-                spans.append((start, pos))
+                append((start, pos))
                 break
-            else:
-                spans.append((start, end))
         else:
             break
     return spans, line_comments
