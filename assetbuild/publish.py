@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -176,6 +175,8 @@ def publish(release: str | os.PathLike[str], target: Target, client: Any, *, job
 
 def _upload_all(client: Any, release: Path, target: Target, todo: list[Upload], jobs: int,
                 on_upload: Callable[[Upload], None] | None) -> list[Diagnostic]:
+    from concurrent.futures import ThreadPoolExecutor  # not on every command's start-up
+
     failures = []
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = {pool.submit(_upload_one, client, release, target, item): item for item in todo}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from assetbuild.archive import write_archive
 from assetbuild.diagnostics import BuildError, error
 from assetbuild.manifest import ManifestError
 
@@ -37,6 +36,8 @@ def run(args: argparse.Namespace) -> int:
 
 def print_archive(release: str, output: str, quiet: bool = False) -> None:
     """Write the archive and say where it went and its sha256 (shared with compile --archive)."""
+    from assetbuild.archive import write_archive  # tarfile and the verifier: only when packing
+
     try:
         digest = write_archive(release, output)
     except ManifestError as exc:
