@@ -35,10 +35,12 @@ _WORD_BEFORE = re.compile(r"[\w$\u0080-\U0010ffff]+$")
 _SOURCEMAP = re.compile(r"//[#@][ \t]*sourceMappingURL=(\S+)[ \t]*\Z")
 _ASCII_NAME_CHARS = frozenset(string.ascii_letters + string.digits + "_$")
 
+# A string literal that closes on its line (a backslash may continue it on the next).
+_STRING_PATTERN = r"'(?:[^'\\\n\r]++|\\.)*+'|" + r'"(?:[^"\\\n\r]++|\\.)*+"'
 _TOKEN = re.compile(r"""
     (?P<ws>\s+)
   | (?P<comment>//[^\n\r\u2028\u2029]*|/\*.*?(?:\*/|\Z))
-  | (?P<string>"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')
+  | (?P<string>""" + _STRING_PATTERN + r""")
   | (?P<name>[A-Za-z_$\u0080-\U0010ffff][\w$\u0080-\U0010ffff]*)
   | (?P<punct>\?\.|[{}()\[\];,*.:=])
   | (?P<other>.)
@@ -324,7 +326,7 @@ class Unminifiable(ValueError):
 
 _LINE_BREAK = re.compile(r"[\n\r\u2028\u2029]")
 _SUBSTITUTION_STEP = re.compile(r"[^{}'\"`/]*")
-_STRING = re.compile(r"'(?:[^'\\\n\r]++|\\.)*+'|\"(?:[^\"\\\n\r]++|\\.)*+\"", re.S)  # closed on its line
+_STRING = re.compile(_STRING_PATTERN, re.S)
 _ESCAPE = r"\\u(?:[0-9a-fA-F]{4}|\{[0-9a-fA-F]+\})"
 _NAME_ESCAPE = re.compile(_ESCAPE)
 _NAME_REST = re.compile(r"(?:[\w$\u0080-\U0010ffff]|" + _ESCAPE + ")*")

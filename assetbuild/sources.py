@@ -49,16 +49,14 @@ def bad_name_reason(name: str) -> str | None:
 
 
 class Ignore:
-    """Ignore rules: dotfiles always; a pattern without '/' matches a name in any folder,
-    a pattern with '/' matches the logical path from the root."""
+    """Ignore patterns (dotfiles the walk skips by itself): a pattern without '/' matches
+    a name in any folder, a pattern with '/' matches the logical path from the root."""
 
     def __init__(self, patterns: Iterable[str]):
         self.patterns = [p.strip("/") for p in patterns if p.strip("/")]
 
-    def __call__(self, logical: str) -> bool:
-        name = logical.rsplit("/", 1)[-1]
-        if name.startswith("."):
-            return True
+    def __call__(self, logical: str, name: str) -> bool:
+        """Whether the file or folder *logical* (whose last part is *name*) is ignored."""
         for pattern in self.patterns:
             if "/" in pattern:
                 if fnmatch.fnmatchcase(logical, pattern) or fnmatch.fnmatchcase(
@@ -133,13 +131,12 @@ def _walk(root: Path, ignored: Ignore, excluded: set[str],
             name = entry.name
             if name[0] == ".":  # dotfiles: always ignored
                 continue
-            if not (name.isascii() and name.isprintable() and "\\" not in name):
-                reason = bad_name_reason(name)
-                if reason:
-                    on_warning(warning(f"skipped: {reason}", file=entry.path))
-                    continue
+            reason = bad_name_reason(name)
+            if reason:
+                on_warning(warning(f"skipped: {reason}", file=entry.path))
+                continue
             logical = prefix + name
-            if patterns and ignored(logical):
+            if patterns and ignored(logical, name):
                 continue
             try:  # the kind of a file that is not a symlink costs no system call
                 is_link = entry.is_symlink()
