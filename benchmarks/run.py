@@ -214,6 +214,7 @@ def run_scale(scenario: Scenario, repeat: int) -> dict:
                     res["error"] = f"preparing: {' '.join(map(str, exc.cmd[:4]))} ... exit {exc.returncode}"
                     print(f"{tag}: FAILED {res['error']}", flush=True)
                     continue
+                os.sync()  # untimed: no measure pays for writing back the one before's files
                 r = measure.run(m.command, env=_env(m.env))
                 if r.returncode != 0:
                     res["error"] = f"exit {r.returncode}: {_last_lines(r.output)}"
