@@ -3,10 +3,11 @@
 Two memory figures per run:
 - tree peak: the highest sum of RSS over the command and all its descendants, sampled from
   /proc/PID/statm every 20 ms, and of PSS (which counts pages shared between forked workers
-  once), from /proc/PID/smaps_rollup every 0.5 s. Reading smaps_rollup walks the process's
-  page tables under its memory lock: 4 ms for 150 MB. Read every 20 ms for three processes,
-  it took a third of a core and slowed a two-core machine's parallel build by 10-20%, while
-  a one-process peer ran on the idle core;
+  once), from /proc/PID/smaps_rollup every 0.5 s and whenever the RSS sum has grown by 5%
+  since the last reading. Reading smaps_rollup walks the process's page tables under its
+  memory lock: 4 ms for 150 MB. Read every 20 ms for three processes, it took a third of a
+  core and slowed a two-core machine's parallel build by 10-20%, while a one-process peer
+  ran on the idle core;
 - largest process: the highest VmHWM (a process's own RSS high-water mark, reset by exec)
   seen in /proc among the processes of the tree. (wait4's ru_maxrss is not used: after
   fork and exec it still counts the parent's memory at fork time.)
@@ -22,7 +23,8 @@ import time
 from dataclasses import dataclass
 
 SAMPLE_SECONDS = 0.02
-PSS_EVERY = 25  # samples: PSS every 0.5 s (see above)
+PSS_EVERY = 25  # samples: PSS every 0.5 s (see above),
+PSS_GROWTH = 1.05  # and whenever the RSS sum grew by 5% since PSS was last read
 
 
 @dataclass
@@ -69,10 +71,13 @@ class _TreeSampler(threading.Thread):
 
     def run(self) -> None:
         samples = 0
+        rss_at_pss = 0  # the RSS sum when PSS was last read
         while not self._done.is_set():
             pids = _tree(self.root)
-            self.peak_rss = max(self.peak_rss, sum(_rss(pid) for pid in pids))
-            if samples % PSS_EVERY == 0:
+            rss = sum(_rss(pid) for pid in pids)
+            self.peak_rss = max(self.peak_rss, rss)
+            if samples % PSS_EVERY == 0 or rss > rss_at_pss * PSS_GROWTH:
+                rss_at_pss = rss  # and while memory grows, so that short runs are seen too
                 self.peak_pss = max(self.peak_pss, sum(_pss(pid) for pid in pids))
             for pid in pids:
                 self.peak_hwm = max(self.peak_hwm, _high_water(pid))
