@@ -37,3 +37,34 @@ def test_quick_benchmark_writes_a_report_with_every_measure(tmp_path):
     # The edited corpus file is put back.
     corpus_file = tmp_path / "quick-s1" / "copy1" / "admin" / "css" / "widgets.css"
     assert b"bench-edit" not in corpus_file.read_bytes()
+
+
+_TOUCH_AND_FORK = """
+import os, time
+mb = 1 << 20
+held = bytearray(60 * mb)
+held[::4096] = b"1" * len(held[::4096])  # resident, not just reserved
+pid = os.fork()
+if pid == 0:
+    mine = bytearray(40 * mb)
+    mine[::4096] = b"1" * len(mine[::4096])
+    time.sleep(0.2)
+    os._exit(0)
+os.waitpid(pid, 0)
+"""
+
+
+def test_memory_sampler_sees_a_short_process_tree():
+    """The child holds its memory for less than the PSS period: the peaks must still come
+    from the time it was held, summed over the parent and its forked child."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import measure
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    run = measure.run([sys.executable, "-c", _TOUCH_AND_FORK])
+    assert run.returncode == 0, run.output
+    mb = 1 << 20
+    assert run.tree_rss >= 150 * mb  # 60 MB in both processes after the fork, + 40 MB
+    assert 95 * mb <= run.tree_pss < run.tree_rss  # the shared 60 MB counted once
+    assert 100 * mb <= run.max_process_rss < run.tree_rss
