@@ -6,8 +6,8 @@ Two memory figures per run:
   once), from /proc/PID/smaps_rollup every 0.5 s and whenever the RSS sum has grown by 5%
   since the last reading. Reading smaps_rollup walks the process's page tables under its
   memory lock: 4 ms for 150 MB. Read every 20 ms for three processes, it took a third of a
-  core and slowed a two-core machine's parallel build by 10-20%, while a one-process peer
-  ran on the idle core;
+  core and slowed a two-core machine's parallel build by about 10%, while a one-process
+  peer ran on the idle core;
 - largest process: the highest VmHWM (a process's own RSS high-water mark, reset by exec)
   seen in /proc among the processes of the tree. (wait4's ru_maxrss is not used: after
   fork and exec it still counts the parent's memory at fork time.)

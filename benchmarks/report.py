@@ -232,7 +232,7 @@ def _machine_section(machine, data) -> list[str]:
         "of them), PSS (which splits them) from smaps_rollup every 0.5 s and after each 5% "
         "growth of the RSS sum, because reading it "
         "walks the page tables under the process's memory lock (4 ms for 150 MB; every 20 ms "
-        "it slowed the parallel builds by 10-20%); largest process = highest VmHWM (own peak "
+        "it slowed the parallel builds by about 10%); largest process = highest VmHWM (own peak "
         "RSS) of one process of the tree, every 20 ms. Peaks are the highest over repeats.",
         f"- assetbuild runs with `-j {args['jobs']}`." if args.get("jobs") else
         "- assetbuild runs with its default worker count.",
