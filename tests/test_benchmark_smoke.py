@@ -66,5 +66,7 @@ def test_memory_sampler_sees_a_short_process_tree():
     assert run.returncode == 0, run.output
     mb = 1 << 20
     assert run.tree_rss >= 150 * mb  # 60 MB in both processes after the fork, + 40 MB
-    assert 95 * mb <= run.tree_pss < run.tree_rss  # the shared 60 MB counted once
+    # The shared 60 MB counted once; PSS is last read as RSS grew, up to 5% below its peak,
+    # so the child's 40 MB may be partly missing (without the growth trigger: about 60 MB)
+    assert 85 * mb <= run.tree_pss < run.tree_rss
     assert 100 * mb <= run.max_process_rss < run.tree_rss
