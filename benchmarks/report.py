@@ -90,7 +90,12 @@ def _ratio_row(text, m, key, peer, limit, scale):
     a, b = m.get(key, {}).get("median"), m.get(peer, {}).get("median")
     if not (a and b):
         return text, "not measured", str(scale), None
-    return text, f"{a:.2f} s / {b:.2f} s = {a / b:.3f}×", str(scale), a / b <= limit
+    measured = f"{a:.2f} s / {b:.2f} s = {a / b:.3f}×"
+    runs, peer_runs = m[key].get("seconds", []), m[peer].get("seconds", [])
+    if len(runs) > 1 and len(runs) == len(peer_runs):  # the spread, for a noisy machine
+        measured += " (round by round: " + ", ".join(
+            f"{x / y:.3f}" for x, y in zip(runs, peer_runs)) + ")"
+    return text, measured, str(scale), a / b <= limit
 
 
 def _size_row(m, scale):
