@@ -235,10 +235,10 @@ def _machine_section(machine, data) -> list[str]:
         "- Memory: tree peak = highest sum over the command and all its descendants: RSS "
         "from /proc/PID/statm every 20 ms (it counts pages shared by forked workers in each "
         "of them), PSS (which splits them) from smaps_rollup every 0.5 s and after each 5% "
-        "growth of the RSS sum, because reading it "
-        "walks the page tables under the process's memory lock (4 ms for 150 MB; every 20 ms "
-        "it slowed the parallel builds by about 10%); largest process = highest VmHWM (own peak "
-        "RSS) of one process of the tree, every 20 ms. Peaks are the highest over repeats.",
+        "growth of the RSS sum, because reading it walks the page tables under the "
+        "process's memory lock (4 ms for 150 MB; every 20 ms it slowed the parallel builds "
+        "by about 10%); largest process = highest VmHWM (own peak RSS) of one process of "
+        "the tree, every 20 ms. Peaks are the highest over repeats.",
         f"- assetbuild runs with `-j {args['jobs']}`." if args.get("jobs") else
         "- assetbuild runs with its default worker count.",
     ]

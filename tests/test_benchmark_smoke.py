@@ -54,14 +54,11 @@ os.waitpid(pid, 0)
 """
 
 
-def test_memory_sampler_sees_a_short_process_tree():
+def test_memory_sampler_sees_a_short_process_tree(monkeypatch):
     """The child holds its memory for less than the PSS period: the peaks must still come
     from the time it was held, summed over the parent and its forked child."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        import measure
-    finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import measure
     run = measure.run([sys.executable, "-c", _TOUCH_AND_FORK])
     assert run.returncode == 0, run.output
     mb = 1 << 20
