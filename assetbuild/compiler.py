@@ -31,7 +31,7 @@ from assetbuild.manifest import write_rendered
 from assetbuild.output import HISTORY_DIR, commit_manifest, write_atomic
 from assetbuild.linker import Linker
 from assetbuild.spool import TextSpool
-from assetbuild.transform import TRANSFORM_VERSION, Options, Outcome, Written, process_batch
+from assetbuild.transform import TRANSFORM_VERSION, Options, Outcome, Written, process_batch, warm_up
 from assetbuild.workers import Done, Pool, Task
 
 BATCH_BYTES = 4 << 20
@@ -424,7 +424,7 @@ def _pool(jobs: int) -> Iterator[Pool | None]:
     if workers <= 1:
         yield None
         return
-    with Pool(workers) as pool:
+    with Pool(workers, warm_up) as pool:  # the workers get ready while this process scans
         yield pool
 
 

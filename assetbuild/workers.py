@@ -71,9 +71,13 @@ class _Worker:
 
 class Pool:
     """*workers* forked processes. ``submit`` queues a call; ``wait`` runs the pipes until
-    a task is done. Use as a context manager: leaving it stops the workers."""
+    a task is done. Use as a context manager: leaving it stops the workers.
 
-    def __init__(self, workers: int):
+    Each worker first calls *warm_up* (when given), while this process goes on: work every
+    task would otherwise pay for on first use, such as compiling patterns."""
+
+    def __init__(self, workers: int, warm_up: Callable[[], object] | None = None):
+        self._warm_up = warm_up
         self._queue: deque[tuple[Task, int]] = deque()  # with how far ahead it may be sent
         self._urgent: deque[tuple[Task, int]] = deque()
         self._selector = selectors.DefaultSelector()
@@ -148,7 +152,7 @@ class Pool:
                     os.close(other.from_worker)
                 os.close(task_write)
                 os.close(result_read)
-                status = _serve(parent, task_read, result_write)
+                status = _serve(parent, task_read, result_write, self._warm_up)
             finally:
                 os._exit(status)
         os.close(task_read)
@@ -244,10 +248,16 @@ def _signal(pid: int, sig: int) -> None:
 
 # -- the worker's side ---------------------------------------------------------------------
 
-def _serve(parent: int, tasks: int, results: int) -> int:
+def _serve(parent: int, tasks: int, results: int,
+           warm_up: Callable[[], object] | None = None) -> int:
     """Run tasks until the build process closes the pipe; returns the exit status."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build process's to handle
     _die_with(parent)
+    if warm_up is not None:
+        try:
+            warm_up()
+        except Exception:  # only a head start: a task that needs the same raises it there
+            pass
     while True:
         header = _read_exactly(tasks, _HEADER.size)
         if header is None:

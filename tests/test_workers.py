@@ -41,6 +41,22 @@ def die() -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
+_warmed_in: int | None = None
+
+
+def warm() -> None:
+    global _warmed_in
+    _warmed_in = os.getpid()
+
+
+def warmed_in() -> int | None:
+    return _warmed_in
+
+
+def fail_to_warm() -> None:
+    raise RuntimeError("no head start")
+
+
 def test_large_tasks_and_results_both_ways_do_not_deadlock():
     # Each message is several times a pipe's capacity, and many are in flight at once:
     # the build process must keep reading results while it still has tasks to write.
@@ -93,3 +109,21 @@ def test_a_worker_killed_mid_task_is_a_build_error_not_a_hang():
         task = pool.submit(die)
         with pytest.raises(BuildError, match="killed by signal 9"):
             pool.wait([task])
+
+
+def test_each_worker_warms_up_in_its_own_process_before_its_tasks():
+    with Pool(2, warm_up=warm) as pool:
+        tasks = [pool.submit(nap, 0.05) for _ in range(4)] + [pool.submit(warmed_in)]
+        for task in tasks:
+            pool.wait([task])
+        pids = {task.result() for task in tasks[:-1]}
+    assert len(pids) == 2 and os.getpid() not in pids
+    assert tasks[-1].result() in pids  # set by warm() in that worker, not inherited
+    assert _warmed_in is None  # this process never ran it
+
+
+def test_a_warm_up_that_fails_leaves_the_workers_serving():
+    with Pool(2, warm_up=fail_to_warm) as pool:
+        task = pool.submit(echo_reversed, b"abc")
+        pool.wait([task])
+        assert task.result() == b"cba"
