@@ -123,10 +123,14 @@ def render_asset(path: str, size: int, integrity: str, encodings: Iterable[tuple
                  module: bool = False) -> tuple[str, str]:
     """The (indented, compact) JSON of an asset entry: its fixed fields, *encodings* as
     (name, path) pairs sorted by name, and ``"module": true`` when *module*."""
+    # List comprehensions, not generators, inside join(): a manifest renders one entry
+    # per asset, and this is most of the time it takes to write a large one.
     pairs = [(encode_basestring(k), encode_basestring(v)) for k, v in encodings]
-    enc_pretty = ("{\n    " + ",\n    ".join(f"{k}: {v}" for k, v in pairs) + "\n   }"
-                  if pairs else "{}")
-    enc_compact = "{" + ",".join(f"{k}:{v}" for k, v in pairs) + "}"
+    if pairs:
+        enc_pretty = "{\n    " + ",\n    ".join([f"{k}: {v}" for k, v in pairs]) + "\n   }"
+        enc_compact = "{" + ",".join([f"{k}:{v}" for k, v in pairs]) + "}"
+    else:
+        enc_pretty = enc_compact = "{}"
     integrity, path, size_text = (encode_basestring(integrity), encode_basestring(path),
                                   int.__repr__(size))
     module_pretty, module_compact = ('\n   "module": true,', '"module":true,') \

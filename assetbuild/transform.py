@@ -76,8 +76,10 @@ class Written:
 
     def rendered(self) -> tuple[str, str]:
         """Its manifest entry as JSON text: (indented, compact)."""
-        return render_asset(self.path, self.size, self.integrity,
-                            sorted(self.encoding_paths().items()), self.is_module)
+        path = self.path
+        return render_asset(path, self.size, self.integrity,
+                            [(enc, path + compress.ENCODING_SUFFIX[enc]) for enc in sorted(self.encodings)],
+                            self.is_module)
 
     def entry(self) -> Entry:
         return Entry(self.path, self.size, self.integrity, self.encoding_paths(),
