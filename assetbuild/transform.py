@@ -76,9 +76,9 @@ class Written:
 
     def rendered(self) -> tuple[str, str]:
         """Its manifest entry as JSON text: (indented, compact)."""
-        path = self.path
+        path, suffix = self.path, compress.ENCODING_SUFFIX
         return render_asset(path, self.size, self.integrity,
-                            [(enc, path + compress.ENCODING_SUFFIX[enc]) for enc in sorted(self.encodings)],
+                            [(enc, path + suffix[enc]) for enc in sorted(self.encodings)],
                             self.is_module)
 
     def entry(self) -> Entry:
