@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -41,16 +43,22 @@ def die() -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-_warmed_in: int | None = None
+_warmed_in: int | None = None  # set in a worker by warm(): that worker's pid
+_tasks_run = 0
+_tasks_before_warm_up: int | None = None
 
 
 def warm() -> None:
-    global _warmed_in
-    _warmed_in = os.getpid()
+    global _warmed_in, _tasks_before_warm_up
+    _warmed_in, _tasks_before_warm_up = os.getpid(), _tasks_run
 
 
-def warmed_in() -> int | None:
-    return _warmed_in
+def warm_state(seconds: float) -> tuple[int, int | None, int | None]:
+    """(this worker's pid, the pid warm() ran in, tasks it had run before warm())."""
+    global _tasks_run
+    _tasks_run += 1
+    time.sleep(seconds)
+    return os.getpid(), _warmed_in, _tasks_before_warm_up
 
 
 def fail_to_warm() -> None:
@@ -113,13 +121,19 @@ def test_a_worker_killed_mid_task_is_a_build_error_not_a_hang():
 
 def test_each_worker_warms_up_in_its_own_process_before_its_tasks():
     with Pool(2, warm_up=warm) as pool:
-        tasks = [pool.submit(nap, 0.05) for _ in range(4)] + [pool.submit(warmed_in)]
+        tasks = [pool.submit(warm_state, 0.05) for _ in range(6)]
         for task in tasks:
             pool.wait([task])
-        pids = {task.result() for task in tasks[:-1]}
-    assert len(pids) == 2 and os.getpid() not in pids
-    assert tasks[-1].result() in pids  # set by warm() in that worker, not inherited
+    states = [task.result() for task in tasks]
+    assert len({pid for pid, _, _ in states}) == 2  # both workers ran tasks
+    assert all(warmed == pid and before == 0 for pid, warmed, before in states), states
     assert _warmed_in is None  # this process never ran it
+
+
+def test_the_compiler_warm_up_loads_what_the_first_text_needs():
+    code = ("import sys; from assetbuild import transform; transform.warm_up(); "
+            "assert {'assetbuild.css', 'assetbuild.js'} <= set(sys.modules)")
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_a_warm_up_that_fails_leaves_the_workers_serving():
