@@ -183,7 +183,7 @@ def _build(config: Config, on_warning: Callable[[Diagnostic], None],
                 if on_progress:
                     on_progress(files_done, len(found), bytes_in)
 
-            scheduler = _Scheduler(pool or _InlinePool(), linker, _workers(config.jobs))
+            scheduler = _Scheduler(pool or _InlinePool(), linker)
             with _phase(timings, "transform"):  # rewrites start as soon as they can
                 scheduler.transform(batches, opts, take)
             with _phase(timings, "rewrite"):  # the rewrites still waiting or running
@@ -417,15 +417,11 @@ def _without_cycle_collector() -> Iterator[None]:
             gc.enable()
 
 
-def _workers(jobs: int) -> int:
-    return jobs or os.cpu_count() or 1
-
-
 @contextmanager
 def _pool(jobs: int, warm: bool) -> Iterator[Pool | None]:
     """Worker processes for the build (None: work in this process), started at once;
     with *warm*, each prepares for transforming files while this process scans."""
-    workers = _workers(jobs)
+    workers = jobs or os.cpu_count() or 1
     if workers <= 1:
         yield None
         return
@@ -435,6 +431,8 @@ def _pool(jobs: int, warm: bool) -> Iterator[Pool | None]:
 
 class _InlinePool:
     """Runs each task at once, in this process (one job, or one batch of files)."""
+
+    size = 0  # worker processes
 
     def submit(self, fn: Callable[..., T], *args: object, urgent: bool = False) -> Task[T]:
         return Done(fn, *args)
@@ -448,13 +446,13 @@ class _Scheduler:
     batches; a bounded number of each is in flight (which bounds memory), and batch
     outcomes are taken in order, so warnings come in the same order on every run."""
 
-    def __init__(self, pool: Pool | _InlinePool, linker: Linker, workers: int):
+    def __init__(self, pool: Pool | _InlinePool, linker: Linker):
         self.pool, self.linker = pool, linker
         # Outcomes are taken in order, so a slow batch at the head holds back the ones done
         # behind it. Two per worker and one more left the workers idle now and then; four
         # spare batches fewer of those waits (2 workers: 2.0-2.1 idle core-seconds against
         # 2.15-2.4 at scale 4). Each holds up to BATCH_BYTES of text. In this process, one.
-        self.batches_in_flight = 2 * workers + 5 if isinstance(pool, Pool) else 1
+        self.batches_in_flight = 2 * pool.size + 5 if pool.size else 1
         self.rewrites: dict[Task[Written], str] = {}
 
     def transform(self, batches: list[list[tuple[str, str, bool]]], opts: Options,

@@ -77,6 +77,7 @@ class Pool:
     task would otherwise pay for on first use, such as compiling patterns."""
 
     def __init__(self, workers: int, warm_up: Callable[[], object] | None = None):
+        self.size = workers  # worker processes started
         self._warm_up = warm_up
         self._queue: deque[tuple[Task, int]] = deque()  # with how far ahead it may be sent
         self._urgent: deque[tuple[Task, int]] = deque()
