@@ -7,16 +7,22 @@ text inside them is never taken for a reference.
 from __future__ import annotations
 
 import re
+import string
 
 import rcssmin
 
+from assetbuild.charclass import ascii_except, ascii_or_any_beyond
 from assetbuild.refs import LineIndex, Ref
 
+# An identifier (escapes included): a letter, _, a non-ASCII character or an escape, then
+# those, digits and hyphens.
+_NAME = (r"(?:" + ascii_or_any_beyond(string.ascii_letters + "_") + r"|\\.)"
+         r"(?:" + ascii_or_any_beyond(string.ascii_letters + string.digits + "_-") + r"|\\.)*+")
 _TOKEN = re.compile(r"""
     (?P<comment>/\*.*?(?:\*/|\Z))
   | (?P<string>"(?:[^"\\\n]|\\.|\\\n)*(?:"|$)|'(?:[^'\\\n]|\\.|\\\n)*(?:'|$))
-  | (?P<func>-?(?:[A-Za-z_\u0080-\U0010ffff]|\\.)(?:[\w\u0080-\U0010ffff-]|\\.)*+\()
-  | (?P<word>-?(?:[A-Za-z_\u0080-\U0010ffff]|\\.)(?:[\w\u0080-\U0010ffff-]|\\.)*+)
+  | (?P<func>-?""" + _NAME + r"""\()
+  | (?P<word>-?""" + _NAME + r""")
   | (?P<at>@[\w-]+)
   | (?P<open>\()
   | (?P<close>\))
@@ -28,11 +34,11 @@ _TOKEN = re.compile(r"""
 # C-level match instead of one Python round per token. Each alternative takes exactly what
 # one _TOKEN match (or one character that starts none) would, and only where that token
 # changes nothing: words, and characters that start no token, change nothing ever...
-_NO_OP = r"""
-    [^-/'"A-Za-z_\u0080-\U0010ffff@(){};\\]+                              # starts no token
-  | -?(?:[A-Za-z_\u0080-\U0010ffff]|\\.)(?:[\w\u0080-\U0010ffff-]|\\.)*+(?!\()  # a word
-  | -(?![A-Za-z_\u0080-\U0010ffff\\]) | /(?!\*) | @(?![\w-])                  # starts no token
-"""
+_NO_OP = (
+    ascii_except(string.ascii_letters + "_-/'\"@(){};\\") + r"""+   # starts no token
+  | -?""" + _NAME + r"""(?!\()                                        # a word
+  | -(?!""" + ascii_or_any_beyond(string.ascii_letters + "_\\") + r""") | /(?!\*) | @(?![\w-])  # starts no token
+""")
 # ... and strings, comments (but a source map), ends and other at-rules than @import change
 # nothing while no function is open and no @import is pending.
 _NO_OP_WHEN_IDLE = r"""

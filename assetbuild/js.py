@@ -17,6 +17,7 @@ from typing import Callable, Iterator
 
 import rjsmin
 
+from assetbuild.charclass import ascii_or_any_beyond
 from assetbuild.refs import LineIndex, Placeholders, Ref
 
 # Where the walk over code must stop: a whole string or comment (taken as one span), or a
@@ -31,7 +32,10 @@ _STOP = re.compile(r"[^'\"`/]*+(?:(" + _STOP_ALTERNATIVES + r"|[/`])|\Z)", re.S)
 _STOP_IN_SUBSTITUTION = re.compile(r"[^'\"`/{}]*+(?:(" + _STOP_ALTERNATIVES + r"|[/`{}])|\Z)", re.S)
 _REGEX = re.compile(r"/(?:[^\\/\[\n\r]|\\.|\[(?:[^\]\\\n\r]|\\.)*\]?)*/?[\w$]*", re.S)
 _TEMPLATE_CHUNK = re.compile(r"(?:[^`\\$]|\\.|\$(?!\{))*", re.S)
-_WORD_BEFORE = re.compile(r"[\w$\u0080-\U0010ffff]+$")
+# A name: a letter, _, $ or a non-ASCII character, then those and digits.
+_NAME_START = ascii_or_any_beyond(string.ascii_letters + "_$")
+_NAME_CHAR = ascii_or_any_beyond(string.ascii_letters + string.digits + "_$")
+_WORD_BEFORE = re.compile(_NAME_CHAR + "+$")
 _SOURCEMAP = re.compile(r"//[#@][ \t]*sourceMappingURL=(\S+)[ \t]*\Z")
 _ASCII_NAME_CHARS = frozenset(string.ascii_letters + string.digits + "_$")
 
@@ -41,7 +45,7 @@ _TOKEN = re.compile(r"""
     (?P<ws>\s+)
   | (?P<comment>//[^\n\r\u2028\u2029]*|/\*.*?(?:\*/|\Z))
   | (?P<string>""" + _STRING_PATTERN + r""")
-  | (?P<name>[A-Za-z_$\u0080-\U0010ffff][\w$\u0080-\U0010ffff]*)
+  | (?P<name>""" + _NAME_START + _NAME_CHAR + r"""*)
   | (?P<punct>\?\.|[{}()\[\];,*.:=])
   | (?P<other>.)
 """, re.S | re.X)
@@ -329,7 +333,7 @@ _SUBSTITUTION_STEP = re.compile(r"[^{}'\"`/]*")
 _STRING = re.compile(_STRING_PATTERN, re.S)
 _ESCAPE = r"\\u(?:[0-9a-fA-F]{4}|\{[0-9a-fA-F]+\})"
 _NAME_ESCAPE = re.compile(_ESCAPE)
-_NAME_REST = re.compile(r"(?:[\w$\u0080-\U0010ffff]|" + _ESCAPE + ")*")
+_NAME_REST = re.compile(r"(?:" + _NAME_CHAR + "|" + _ESCAPE + ")*")
 _DOT_AFTER_SPACE = re.compile(r"\.(?<=[ \t\n\r]\.)")  # a literal first: fast to search
 _HTML_COMMENT = re.compile(r"<!--|-->")
 
