@@ -123,21 +123,35 @@ def render_asset(path: str, size: int, integrity: str, encodings: Iterable[tuple
                  module: bool = False) -> tuple[str, str]:
     """The (indented, compact) JSON of an asset entry: its fixed fields, *encodings* as
     (name, path) pairs sorted by name, and ``"module": true`` when *module*."""
-    # List comprehensions, not generators, inside join(): a manifest renders one entry
-    # per asset, and this is most of the time it takes to write a large one.
-    pairs = [(encode_basestring(k), encode_basestring(v)) for k, v in encodings]
-    if pairs:
-        enc_pretty = "{\n    " + ",\n    ".join([f"{k}: {v}" for k, v in pairs]) + "\n   }"
-        enc_compact = "{" + ",".join([f"{k}:{v}" for k, v in pairs]) + "}"
+    return render_quoted(encode_basestring(path), size, encode_basestring(integrity),
+                         [(encode_basestring(k), encode_basestring(v)) for k, v in encodings],
+                         module)
+
+
+def render_quoted(path: str, size: int, integrity: str, encodings: list[tuple[str, str]],
+                  module: bool = False) -> tuple[str, str]:
+    """render_asset() with *path*, *integrity* and each encoding's name and path already
+    JSON strings (quoted and escaped). A manifest renders one entry per asset, and this is
+    most of the time it takes to write a large one: the usual entry, with one encoding,
+    is two f-strings."""
+    if len(encodings) == 1:
+        (name, variant), = encodings
+        enc_pretty = f"{{\n    {name}: {variant}\n   }}"
+        enc_compact = f"{{{name}:{variant}}}"
+    elif encodings:
+        enc_pretty = "{\n    " + ",\n    ".join([f"{k}: {v}" for k, v in encodings]) + "\n   }"
+        enc_compact = "{" + ",".join([f"{k}:{v}" for k, v in encodings]) + "}"
     else:
         enc_pretty = enc_compact = "{}"
-    integrity, path, size_text = (encode_basestring(integrity), encode_basestring(path),
-                                  int.__repr__(size))
-    module_pretty, module_compact = ('\n   "module": true,', '"module":true,') \
-        if module else ("", "")
-    return (f'{{\n   "encodings": {enc_pretty},\n   "integrity": {integrity},{module_pretty}'
+    size_text = int.__repr__(size)
+    if module:
+        return (f'{{\n   "encodings": {enc_pretty},\n   "integrity": {integrity},'
+                f'\n   "module": true,\n   "path": {path},\n   "size": {size_text}\n  }}',
+                f'{{"encodings":{enc_compact},"integrity":{integrity},"module":true,'
+                f'"path":{path},"size":{size_text}}}')
+    return (f'{{\n   "encodings": {enc_pretty},\n   "integrity": {integrity},'
             f'\n   "path": {path},\n   "size": {size_text}\n  }}',
-            f'{{"encodings":{enc_compact},"integrity":{integrity},{module_compact}'
+            f'{{"encodings":{enc_compact},"integrity":{integrity},'
             f'"path":{path},"size":{size_text}}}')
 
 

@@ -13,13 +13,14 @@ import operator
 import os
 import posixpath
 from dataclasses import dataclass, field, fields
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
 
 from assetbuild import compress, fingerprint
 from assetbuild.cache import Cache
 from assetbuild.diagnostics import Diagnostic, warning
-from assetbuild.manifest import Entry, render_asset
+from assetbuild.manifest import Entry, render_quoted
 from assetbuild.output import commit_staged, staging_file, write_content_addressed
 from assetbuild.refs import Placeholders, Ref, is_local
 
@@ -76,10 +77,12 @@ class Written:
 
     def rendered(self) -> tuple[str, str]:
         """Its manifest entry as JSON text: (indented, compact)."""
-        path, suffix = self.path, compress.ENCODING_SUFFIX
-        return render_asset(path, self.size, self.integrity,
-                            [(enc, path + suffix[enc]) for enc in sorted(self.encodings)],
-                            self.is_module)
+        path = encode_basestring(self.path)
+        stem = path[:-1]  # a variant's path: the same, its suffix (no escapes) inside the quotes
+        return render_quoted(path, self.size, encode_basestring(self.integrity),
+                             [(_QUOTED_ENCODING[enc], f'{stem}{_SUFFIX[enc]}"')
+                              for enc in sorted(self.encodings)],
+                             self.is_module)
 
     def entry(self) -> Entry:
         return Entry(self.path, self.size, self.integrity, self.encoding_paths(),
@@ -92,6 +95,8 @@ class Written:
 
 
 _written_fields = operator.attrgetter(*(f.name for f in fields(Written)))
+_SUFFIX = compress.ENCODING_SUFFIX
+_QUOTED_ENCODING = {enc: encode_basestring(enc) for enc in _SUFFIX}
 
 
 @dataclass
