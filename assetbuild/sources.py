@@ -116,11 +116,11 @@ def with_sizes(found: dict[str, Source], sizes: list[int] | None,
 def _walk(root: Path, ignored: Ignore, excluded: set[str],
           on_warning: Callable[[Diagnostic], None], sizes: bool = True) -> Iterable[Source]:
     real_root = os.path.realpath(root)
-    stack = [(str(root), "")]
+    stack = [(str(root), "", real_root)]  # folder, its logical prefix, its real path
     by_name = operator.attrgetter("name")
     patterns = bool(ignored.patterns)
     while stack:
-        folder, prefix = stack.pop()
+        folder, prefix, folder_real = stack.pop()
         try:
             entries = sorted(os.scandir(folder), key=by_name)
         except OSError as exc:
@@ -150,10 +150,11 @@ def _walk(root: Path, ignored: Ignore, excluded: set[str],
                                        file=entry.path))
                     continue
             if is_dir:
-                real = os.path.realpath(entry.path)
-                if real in excluded or (is_link and _is_ancestor(real, folder)):
+                # A folder that is not a link really is in its parent: no system call.
+                real = os.path.realpath(entry.path) if is_link else os.path.join(folder_real, name)
+                if real in excluded or (is_link and _is_ancestor(real, folder_real)):
                     continue  # the output folder, or a symlink loop
-                subfolders.append((entry.path, logical + "/"))
+                subfolders.append((entry.path, logical + "/", real))
             elif is_file:
                 size = -1
                 try:
@@ -166,6 +167,6 @@ def _walk(root: Path, ignored: Ignore, excluded: set[str],
         stack.extend(reversed(subfolders))
 
 
-def _is_ancestor(real: str, folder: str) -> bool:
-    here = os.path.realpath(folder)
+def _is_ancestor(real: str, here: str) -> bool:
+    """Whether the real path *real* is *here* (a real path too) or above it."""
     return here == real or here.startswith(real.rstrip(os.sep) + os.sep)

@@ -48,6 +48,18 @@ def test_output_inside_source_root_is_never_read(tree):
     assert set(read_manifest(base / "static" / "build")["assets"]) == {"a.js"}
 
 
+def test_output_folder_reached_through_a_linked_folder_is_never_read(tree):
+    """The scan knows a folder's real place from its parent's: the output folder, seen
+    again under a link to the folder that holds it, is still recognised and skipped."""
+    base = tree({"static/vendor/a.js": "var a;"})
+    os.symlink(base / "static" / "vendor", base / "static" / "alias")
+    for _ in range(2):  # the second build would list the first one's files if it read them
+        run_cli("compile", base / "static", "--out", base / "static" / "vendor" / "out",
+                check=True)
+    assets = read_manifest(base / "static" / "vendor" / "out")["assets"]
+    assert set(assets) == {"alias/a.js", "vendor/a.js"}
+
+
 def test_bundles(tree):
     base = tree({
         "pyproject.toml": """
