@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 
 from conftest import read_manifest, run_cli
 from assetbuild import importmap
-from assetbuild.manifest import Entry, Manifest, render_json
+from assetbuild.compress import ENCODING_SUFFIX
+from assetbuild.manifest import Entry, Manifest, render_asset, render_json
+from assetbuild.transform import Written
 
 NAMES = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=12)
 EXTRA_VALUES = st.recursive(
@@ -66,3 +68,18 @@ def test_compiled_manifest_and_import_map_match_the_reference_rendering(tree, tm
     assert (out / "importmap.json").read_text("utf-8") == expected_map
     assert set(json.loads(expected_map)["imports"]) == {"js/app.mjs", "./js/app.mjs",
                                                         "js/lib/a.js", "./js/lib/a.js"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(NAMES, st.integers(0, 2**40), st.text(max_size=20),
+       st.lists(st.sampled_from(["gzip", "br"]), unique=True), st.booleans())
+def test_a_written_asset_renders_like_its_entry(path, size, integrity, encodings, module):
+    """Written quotes its path once and puts each variant's suffix inside the quotes:
+    the same text as rendering the entry's fields, whatever the path holds."""
+    written = Written("name", path, size, integrity, tuple(encodings), is_module=module)
+    variants = sorted((enc, path + ENCODING_SUFFIX[enc]) for enc in encodings)
+    assert written.rendered() == render_asset(path, size, integrity, variants, module)
+    pretty, compact = written.rendered()
+    assert json.loads(pretty) == json.loads(compact) == {
+        "path": path, "size": size, "integrity": integrity, **({"module": True} if module else {}),
+        "encodings": dict(variants)}
