@@ -315,7 +315,9 @@ def _compile_bytecode() -> None:
     the peers in site-packages."""
     found = subprocess.run([sys.executable, "-c", "import assetbuild; print(assetbuild.__file__)"],
                            capture_output=True, text=True, check=True)
-    compileall.compile_dir(Path(found.stdout.strip()).parent, quiet=1)
+    package = Path(found.stdout.strip()).parent
+    if not compileall.compile_dir(package, quiet=1):
+        sys.exit(f"cannot compile {package} to bytecode: the measures would compile it again")
 
 
 def _jsonable(values: dict) -> dict:
