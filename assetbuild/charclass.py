@@ -8,16 +8,18 @@ characters ``]`` compiles in 0.1 ms and matches as fast.
 
 from __future__ import annotations
 
+from typing import Collection
+
 
 def _escaped(codes: list[int]) -> str:
     return "".join(f"\\x{c:02x}" for c in codes)
 
 
-def ascii_or_any_beyond(allowed: str) -> str:
+def ascii_or_any_beyond(allowed: Collection[str]) -> str:
     """A class matching the ASCII characters in *allowed* and every non-ASCII character."""
     return "[^" + _escaped([c for c in range(128) if chr(c) not in allowed]) + "]"
 
 
-def ascii_except(refused: str) -> str:
+def ascii_except(refused: Collection[str]) -> str:
     """A class matching the ASCII characters not in *refused*, and nothing beyond ASCII."""
     return "[" + _escaped([c for c in range(128) if chr(c) not in refused]) + "]"

@@ -33,11 +33,11 @@ _STOP_IN_SUBSTITUTION = re.compile(r"[^'\"`/{}]*+(?:(" + _STOP_ALTERNATIVES + r"
 _REGEX = re.compile(r"/(?:[^\\/\[\n\r]|\\.|\[(?:[^\]\\\n\r]|\\.)*\]?)*/?[\w$]*", re.S)
 _TEMPLATE_CHUNK = re.compile(r"(?:[^`\\$]|\\.|\$(?!\{))*", re.S)
 # A name: a letter, _, $ or a non-ASCII character, then those and digits.
+_ASCII_NAME_CHARS = frozenset(string.ascii_letters + string.digits + "_$")
 _NAME_START = ascii_or_any_beyond(string.ascii_letters + "_$")
-_NAME_CHAR = ascii_or_any_beyond(string.ascii_letters + string.digits + "_$")
+_NAME_CHAR = ascii_or_any_beyond(_ASCII_NAME_CHARS)
 _WORD_BEFORE = re.compile(_NAME_CHAR + "+$")
 _SOURCEMAP = re.compile(r"//[#@][ \t]*sourceMappingURL=(\S+)[ \t]*\Z")
-_ASCII_NAME_CHARS = frozenset(string.ascii_letters + string.digits + "_$")
 
 # A string literal that closes on its line (a backslash may continue it on the next).
 _STRING_PATTERN = r"'(?:[^'\\\n\r]++|\\.)*+'|" + r'"(?:[^"\\\n\r]++|\\.)*+"'

@@ -144,15 +144,14 @@ def render_quoted(path: str, size: int, integrity: str, encodings: list[tuple[st
     else:
         enc_pretty = enc_compact = "{}"
     size_text = int.__repr__(size)
-    if module:
-        return (f'{{\n   "encodings": {enc_pretty},\n   "integrity": {integrity},'
-                f'\n   "module": true,\n   "path": {path},\n   "size": {size_text}\n  }}',
-                f'{{"encodings":{enc_compact},"integrity":{integrity},"module":true,'
-                f'"path":{path},"size":{size_text}}}')
-    return (f'{{\n   "encodings": {enc_pretty},\n   "integrity": {integrity},'
+    module_pretty, module_compact = _MODULE_FIELD if module else ("", "")
+    return (f'{{\n   "encodings": {enc_pretty},\n   "integrity": {integrity},{module_pretty}'
             f'\n   "path": {path},\n   "size": {size_text}\n  }}',
-            f'{{"encodings":{enc_compact},"integrity":{integrity},'
+            f'{{"encodings":{enc_compact},"integrity":{integrity},{module_compact}'
             f'"path":{path},"size":{size_text}}}')
+
+
+_MODULE_FIELD = ('\n   "module": true,', '"module":true,')  # (indented, compact)
 
 
 def render_json(value: Any) -> str:

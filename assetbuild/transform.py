@@ -80,7 +80,7 @@ class Written:
         path = encode_basestring(self.path)
         stem = path[:-1]  # a variant's path: the same, its suffix (no escapes) inside the quotes
         return render_quoted(path, self.size, encode_basestring(self.integrity),
-                             [(_QUOTED_ENCODING[enc], f'{stem}{_SUFFIX[enc]}"')
+                             [(_QUOTED_ENCODING[enc], f'{stem}{compress.ENCODING_SUFFIX[enc]}"')
                               for enc in sorted(self.encodings)],
                              self.is_module)
 
@@ -95,8 +95,7 @@ class Written:
 
 
 _written_fields = operator.attrgetter(*(f.name for f in fields(Written)))
-_SUFFIX = compress.ENCODING_SUFFIX
-_QUOTED_ENCODING = {enc: encode_basestring(enc) for enc in _SUFFIX}
+_QUOTED_ENCODING = {enc: encode_basestring(enc) for enc in compress.ENCODING_SUFFIX}
 
 
 @dataclass
