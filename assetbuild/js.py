@@ -63,20 +63,85 @@ class Scan:
     is_module: bool = False
 
 
-def _regex_allowed(text: str, pos: int) -> bool:
-    """Whether a slash at *pos* starts a regular expression, judged by what precedes it."""
+_SPACE = frozenset(" \t\r\n\f\v\u00a0\ufeff\u2028\u2029")
+_STATEMENT_HEADS = frozenset(("if", "while", "for", "with"))
+_FAR = 1 << 62  # beyond any offset: (pos, _FAR) sorts after every span starting at pos
+
+
+def _token_end_before(text: str, pos: int, spans: list[tuple[int, int]]) -> tuple[int, int]:
+    """(offset of the last character of the token before *pos*, index of the last span
+    that ends at or before it): white space and comments stepped over."""
     i = pos - 1
-    while i >= 0 and text[i] in " \t\r\n\f\v\u00a0\ufeff\u2028\u2029":
-        i -= 1
+    k = bisect.bisect_left(spans, (pos,)) - 1
+    while True:
+        while i >= 0 and text[i] in _SPACE:
+            i -= 1
+        while k >= 0 and spans[k][0] > i:
+            k -= 1
+        if k >= 0 and spans[k][1] == i + 1 and text.startswith(("//", "/*"), spans[k][0]):
+            i = spans[k][0] - 1  # a comment: step over it
+            continue
+        return i, k
+
+
+def _in_any_span(spans: list[tuple[int, int]], pos: int) -> bool:
+    k = bisect.bisect_right(spans, (pos, _FAR)) - 1
+    return k >= 0 and spans[k][0] <= pos < spans[k][1]
+
+
+def _regex_allowed(text: str, pos: int, spans: list[tuple[int, int]]) -> bool:
+    """Whether a slash at *pos* starts a regular expression, judged by the token before
+    it (*spans*: the strings, comments, templates and regexes before *pos*)."""
+    i, k = _token_end_before(text, pos, spans)
     if i < 0:
         return True
+    if k >= 0 and spans[k][1] == i + 1:  # a string, template or regex ends here
+        return text.endswith("${", spans[k][0], i + 1)  # only a substitution opens here
     c = text[i]
-    if c in ")]":
+    if c == ")":
+        return _closes_statement_head(text, i, spans)
+    if c == "]":
         return False
+    if c == "+" or c == "-":  # after a postfix ++ or --, a division
+        return not (i and text[i - 1] == c)
     if c.isalnum() or c in "_$" or ord(c) > 127:
         word = _WORD_BEFORE.search(text, max(0, i - 64), i + 1)
-        return bool(word) and word.group() in _KEYWORDS_BEFORE_EXPR
-    return True  # after an operator, punctuation, '{' or '}'
+        return (bool(word) and word.group() in _KEYWORDS_BEFORE_EXPR
+                and not _after_dot(text, word.start(), spans))
+    return True  # after an operator, punctuation, '{' or a block's '}'
+
+
+def _after_dot(text: str, pos: int, spans: list[tuple[int, int]]) -> bool:
+    """Whether the name at *pos* is a property (``a.return``, ``a?.delete``)."""
+    i, _ = _token_end_before(text, pos, spans)
+    return i >= 0 and text[i] == "."
+
+
+def _closes_statement_head(text: str, close: int, spans: list[tuple[int, int]]) -> bool:
+    """Whether the ``)`` at *close* ends the head of ``if``, ``while``, ``for`` or
+    ``with`` (then a slash after it starts a regular expression, not a division)."""
+    depth, i = 1, close
+    for _ in range(4096):  # past that, take the common case: a division
+        opening, closing = text.rfind("(", 0, i), text.rfind(")", 0, i)
+        if opening == -1:
+            return False
+        i = max(opening, closing)
+        if _in_any_span(spans, i):
+            continue
+        depth += 1 if i == closing else -1
+        if depth == 0:
+            break
+    else:
+        return False
+    end, _ = _token_end_before(text, i, spans)
+    word = _WORD_BEFORE.search(text, max(0, end - 64), end + 1)
+    if not word or _after_dot(text, word.start(), spans):
+        return False
+    if word.group() == "await":  # for await (...)
+        end, _ = _token_end_before(text, word.start(), spans)
+        word = _WORD_BEFORE.search(text, max(0, end - 64), end + 1)
+        return bool(word) and word.group() == "for"
+    return word.group() in _STATEMENT_HEADS
 
 
 Skeleton = tuple[list[tuple[int, int]], list[tuple[int, int]]]
@@ -109,7 +174,7 @@ def _skeleton(text: str, stop: int | None = None) -> Skeleton:
                     append(span)
                     if text[start + 1] == "/":
                         line_comments.append(span)
-                elif _regex_allowed(text, start):
+                elif _regex_allowed(text, start, spans):
                     pos = _REGEX.match(text, start).end()
                     append((start, pos))
                     break
@@ -329,65 +394,11 @@ class Unminifiable(ValueError):
 
 
 _LINE_BREAK = re.compile(r"[\n\r\u2028\u2029]")
-_SUBSTITUTION_STEP = re.compile(r"[^{}'\"`/]*")
-_STRING = re.compile(_STRING_PATTERN, re.S)
 _ESCAPE = r"\\u(?:[0-9a-fA-F]{4}|\{[0-9a-fA-F]+\})"
 _NAME_ESCAPE = re.compile(_ESCAPE)
 _NAME_REST = re.compile(r"(?:" + _NAME_CHAR + "|" + _ESCAPE + ")*")
 _DOT_AFTER_SPACE = re.compile(r"\.(?<=[ \t\n\r]\.)")  # a literal first: fast to search
 _HTML_COMMENT = re.compile(r"<!--|-->")
-
-
-def _may_nest_templates(text: str) -> bool:
-    """False only when no ${...} in *text* can hold a backtick: each one closes before any
-    slash or backtick (which could start a regex, comment or template), and the strings
-    in it end on their line without a backtick."""
-    pos = text.find("${")
-    while pos != -1:
-        depth, i = 0, pos + 1
-        while True:
-            i = _SUBSTITUTION_STEP.match(text, i).end()
-            if i >= len(text):
-                return True
-            c = text[i]
-            if c in "'\"":
-                string = _STRING.match(text, i)
-                if not string or "`" in string.group():
-                    return True
-                i = string.end()
-                continue
-            if c not in "{}":
-                return True
-            depth += 1 if c == "{" else -1
-            i += 1
-            if depth == 0:
-                break
-        pos = text.find("${", i)
-    return False
-
-
-def _has_inline_multiline_comment(text: str) -> bool:
-    """A /* comment */ with a line break inside and code before and after it on its lines."""
-    start = text.find("/*")
-    while start != -1:
-        end = text.find("*/", start + 2)
-        if end == -1:
-            return False
-        if text[text.rfind("\n", 0, start) + 1:start].strip() and _LINE_BREAK.search(text, start, end):
-            line_end = text.find("\n", end)
-            if text[end + 2:line_end if line_end != -1 else len(text)].strip():
-                return True
-        start = text.find("/*", end + 2)
-    return False
-
-
-def _has_spaced_escape(text: str) -> bool:
-    """A \\u escape with white space right before or after it."""
-    for m in _NAME_ESCAPE.finditer(text):
-        start, end = m.span()
-        if start and text[start - 1].isspace() or end < len(text) and text[end].isspace():
-            return True
-    return False
 
 
 def _spaced_dots(text: str) -> Iterator[tuple[int, int]]:
@@ -412,20 +423,9 @@ def _spaced_dots(text: str) -> Iterator[tuple[int, int]]:
             yield start, dot
 
 
-def _may_be_fragile(text: str) -> bool:
-    """Cheap tests: False when *text* surely holds nothing rjsmin gets wrong, so the
-    skeleton need not be built."""
-    return (("`" in text and "${" in text and _may_nest_templates(text))
-            or ("\\u" in text and _has_spaced_escape(text))
-            or "<!--" in text or "-->" in text
-            or next(_spaced_dots(text), None) is not None
-            or ("/*" in text and _has_inline_multiline_comment(text)))
-
-
-def fragile_skeleton(text: str) -> Skeleton | None:
-    """The skeleton of a script that minify() has to make safe first (which scan() can
-    use too); None when cheap tests find nothing rjsmin could get wrong."""
-    return _skeleton(text) if _may_be_fragile(text) else None
+def skeleton(text: str) -> Skeleton:
+    """Where the strings, comments, templates and regexes of *text* lie (a full walk)."""
+    return _skeleton(text)
 
 
 def fragile_edits(text: str, skeleton: Skeleton | None = None) -> list[Edit]:
@@ -512,18 +512,45 @@ def _refuse_html_comments(text: str, in_code: Callable[[int], bool]) -> None:
                                "minifying could turn into code or let hide the next line")
 
 
-def minify(text: str, edits: list[Edit] | None = None) -> str:
-    """rjsmin with /*! license */ comments kept, and kept from changing what code does.
+def careful_edits(text: str, skeleton: Skeleton) -> list[Edit]:
+    """fragile_edits, and every regular expression literal and private name hidden too:
+    for a second try after rjsmin's plain output failed the proof. rjsmin takes a regex
+    after ``=>`` or ``)`` for code, and drops the line break before a ``#name`` class
+    field."""
+    spans = skeleton[0]
+    starts = [s for s, _ in spans]
+    edits = fragile_edits(text, skeleton)
+    edits += [(start, end, None) for start, end in spans
+              if text[start] == "/" and not text.startswith(("//", "/*"), start)]
+    pos = text.find("#")
+    while pos != -1:
+        if not _in_spans(spans, starts, pos):
+            edits.append((pos, pos + 1, None))
+        pos = text.find("#", pos + 1)
+    return edits
 
-    Spans rjsmin would get wrong are swapped for placeholder names while it runs: those
-    of *edits* (from fragile_edits), found here when None. Raises Unminifiable for
-    scripts that cannot be minified safely.
-    """
-    if edits is None:
-        skeleton = fragile_skeleton(text)
-        edits = fragile_edits(text, skeleton) if skeleton else []
-    if not edits:
+
+_python_jsmin: Callable[..., str] | None = None
+
+
+def _jsmin(text: str, python_only: bool) -> str:
+    """rjsmin, or its pure-Python build (the C one cuts some scripts short)."""
+    global _python_jsmin
+    if not python_only:
         return rjsmin.jsmin(text, keep_bang_comments=True)
+    if _python_jsmin is None:
+        _python_jsmin = rjsmin._make_jsmin(python_only=True)
+    return _python_jsmin(text, keep_bang_comments=True)
+
+
+def minify(text: str, edits: list[Edit] | None = None, python_only: bool = False) -> str:
+    """rjsmin with /*! license */ comments kept, the spans of *edits* (careful_edits when
+    None) swapped for placeholder names while it runs, or rewritten. Not checked: see
+    minify_proven."""
+    if edits is None:
+        edits = careful_edits(text, _skeleton(text))
+    if not edits:
+        return _jsmin(text, python_only)
     nonce = 0
     while f"__abjs{nonce}_" in text:
         nonce += 1
@@ -540,4 +567,38 @@ def minify(text: str, edits: list[Edit] | None = None) -> str:
             pieces.append(replacement)
         pos = end
     pieces.append(text[pos:])
-    return holders.restore(rjsmin.jsmin("".join(pieces), keep_bang_comments=True), held)
+    return holders.restore(_jsmin("".join(pieces), python_only), held)
+
+
+def minify_proven(text: str, skeleton: Skeleton,
+                  attempt: Callable[[list[Edit], bool], tuple[str, str]] | None = None) -> str:
+    """Minified *text*, proven to mean the same (jsproof), else Unminifiable.
+
+    First rjsmin as it is; when its output fails the proof, again with the spans it gets
+    wrong hidden from it (careful_edits), then with its pure-Python build. *attempt*
+    (edits, python_only) -> (output, output as the proof must see it) lets a caller
+    minify a text whose references stand as placeholders.
+    """
+    from assetbuild import jsproof  # only here: scanning alone never needs it
+
+    if attempt is None:
+        def attempt(edits: list[Edit], python_only: bool) -> tuple[str, str]:
+            out = minify(text, edits, python_only)
+            return out, out
+
+    def disproof(plain: str) -> str | None:
+        return jsproof.disproof(text, skeleton[0], plain, _skeleton(plain)[0])
+
+    if "<!--" not in text and "-->" not in text:  # else fragile_edits decides
+        out, plain = attempt([], False)
+        if disproof(plain) is None:
+            return out
+    edits = careful_edits(text, skeleton)
+    out, plain = attempt(edits, False)
+    why = disproof(plain)
+    if why is not None:  # the C build cuts some scripts short; the Python one does not
+        out, plain = attempt(edits, True)
+        why = disproof(plain)
+    if why is not None:
+        raise Unminifiable(why)
+    return out

@@ -24,7 +24,7 @@ from assetbuild.manifest import Entry, render_quoted
 from assetbuild.output import commit_staged, staging_file, write_content_addressed
 from assetbuild.refs import Placeholders, Ref, is_local
 
-TRANSFORM_VERSION = "2"
+TRANSFORM_VERSION = "3"
 STREAM_BYTES = 8 << 20  # larger files are copied in chunks, never held whole in memory
 MINIFY_MAX_BYTES = 32 << 20  # larger scripts and stylesheets are copied as they are
 CHUNK = 1 << 20
@@ -150,8 +150,8 @@ def prepare_text(logical: str, kind: str, text: str, minify: bool, url_prefix: s
     skeleton = None
     if kind == "css":
         refs = css.find_references(text)
-    else:  # a script the minifier must make safe is walked once, for both
-        skeleton = js.fragile_skeleton(text) if minifying else None
+    else:  # a script to minify is walked whole once, for the scan and the proof
+        skeleton = js.skeleton(text) if minifying else None
         scanned = js.scan(text, skeleton)
         refs, is_module = scanned.refs, is_module or scanned.is_module
     # Every URL is shielded, not only local ones: rcssmin drops spaces inside url("..."),
@@ -163,8 +163,7 @@ def prepare_text(logical: str, kind: str, text: str, minify: bool, url_prefix: s
             if kind == "css":
                 body = css.minify(body)
             else:
-                edits = js.fragile_edits(text, skeleton) if skeleton else []
-                body = js.minify(body, _protected_edits(edits, refs, holders))
+                body = js.minify_proven(text, skeleton, _protected_attempt(text, body, refs, holders))
         except js.Unminifiable as exc:
             diagnostics.append(warning(f"not minified: {exc}", file=file))
         except Exception as exc:  # a minifier bug must not stop the build
@@ -177,6 +176,20 @@ def prepare_text(logical: str, kind: str, text: str, minify: bool, url_prefix: s
                                       for i, r in enumerate(refs)])
     raw = [text[refs[i].start:refs[i].end] for i in kept]
     return Text(logical, kind, body, holders.prefix, [refs[i] for i in kept], raw, is_module)
+
+
+def _protected_attempt(text: str, body: str, refs: list[Ref], holders: Placeholders):
+    """A js.minify_proven attempt that minifies *body* (*text* with *refs* swapped for
+    placeholders) and shows the proof the output with the references put back."""
+    from assetbuild import js
+
+    raw = [text[r.start:r.end] for r in refs]
+
+    def attempt(edits: list[js.Edit], python_only: bool) -> tuple[str, str]:
+        out = js.minify(body, _protected_edits(edits, refs, holders), python_only)
+        return out, holders.restore(out, raw) if refs else out
+
+    return attempt
 
 
 def _protected_edits(edits: list[tuple[int, int, str | None]], refs: list[Ref],

@@ -1,4 +1,4 @@
-"""Time the per-file text work (scan, minify, reference finding, placeholders) on a tree.
+"""Time the per-file text work (scan, minify and its proof, references, placeholders) on a tree.
 
     python benchmarks/text_work.py <tree> [--repeat 3]
 
@@ -46,7 +46,7 @@ def _minifiable(items: list[tuple[str, str]]) -> list[str]:
 
 def _js_minify(text: str) -> None:
     try:
-        js.minify(text)
+        js.minify_proven(text, js.skeleton(text))
     except js.Unminifiable:
         pass
 
@@ -72,8 +72,9 @@ def phases(texts: dict[str, list[tuple[str, str]]]) -> list[tuple[str, int, Call
 
     return [
         ("js.scan", len(scripts), lambda: [js.scan(t) for t in scripts]),
-        ("js.minify", len(js_min), lambda: [_js_minify(t) for t in js_min]),
+        ("js.minify_proven", len(js_min), lambda: [_js_minify(t) for t in js_min]),
         ("  rjsmin alone", len(js_min), lambda: [rjsmin.jsmin(t, **bang) for t in js_min]),
+        ("  walk (skeleton)", len(js_min), lambda: [js.skeleton(t) for t in js_min]),
         ("css.find_references", len(sheets), lambda: [css.find_references(t) for t in sheets]),
         ("css.minify", len(css_min), lambda: [css.minify(t) for t in css_min]),
         ("  rcssmin alone", len(css_min), lambda: [rcssmin.cssmin(t, **bang) for t in css_min]),

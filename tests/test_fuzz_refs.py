@@ -304,12 +304,13 @@ def test_relative_urls_agree_with_relpath(target, referrer):
 
 
 def _minify_on_own(text: str) -> str | None:
-    """The pipeline's script minifying, with the safety walk done on the protected body
-    itself rather than shared with the scan: the result to match."""
+    """The pipeline's script minifying, with the walk and the proof done on the protected
+    body itself rather than shared with the scan: the result to match."""
     found = js.scan(text).refs
     holders = Placeholders.for_text(text)
+    body = holders.protect(text, found)
     try:
-        return js.minify(holders.protect(text, found))
+        return js.minify_proven(body, js.skeleton(body))
     except js.Unminifiable:
         return None
 
@@ -319,8 +320,9 @@ def _minify_on_own(text: str) -> str | None:
 @example("`${`a`}` + x\nimport('./a.js')")
 @example("let s = `${ import('./a.js') + `${b}` }`; 1 .toString()")
 def test_shared_walk_minifies_as_a_walk_of_its_own(text):
-    # The scan and the minifier's safety pass share one walk over the text; the edits it
-    # gives are moved past the placeholders. The result is what a walk of the body gives.
+    # The scan, the minifier's safety pass and its proof share one walk over the text; the
+    # edits it gives are moved past the placeholders. The result is what a walk of the body
+    # gives.
     diagnostics: list = []
     t = prepare_text("dir/file.js", "js", text, True, "/static/", diagnostics, "file")
     expected = _minify_on_own(text)

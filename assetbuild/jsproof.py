@@ -1,0 +1,194 @@
+"""Proof that a minified script means what its source meant.
+
+rjsmin only removes white space and comments, but it decides where a regular expression
+starts, which white space keeps two tokens apart and which line break ends a statement
+with rules of its own, and sometimes wrongly. So its output is never trusted: both texts
+are reduced to a *shape* in which everything that cannot change what the code does is
+gone, and the shapes must be equal.
+
+A shape is made from a text and its skeleton (js.skeleton): strings, template chunks and
+regular expressions are kept whole, in a list, and stand in the code as one marker
+character each; comments count as white space (as a line break when they span lines).
+Then each gap between two code characters is reduced to what it decides:
+
+- nothing, where the characters could not join into one token and no statement can end;
+- a joining space, where removing it would join two tokens (``a b``, ``a - -b``,
+  ``1 .x``, ``/re/ g``);
+- a line break, where one might end a statement (automatic semicolon insertion): after a
+  character that can end an expression (a name, number, literal, ``)``, ``]``, ``}``,
+  postfix ``++``/``--``) and before one that cannot continue it (a name, string, ``{``,
+  ``!``, ``~``, ``#``, ``@``, ``++``/``--``); and after ``return``, ``throw``,
+  ``break``, ``continue``, ``yield`` and ``async`` unless nothing can follow them.
+
+Where two characters cannot tell, the gap counts: a minifier that drops it makes the proof
+fail (the file is then kept as written); a wrong file never passes.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assetbuild.charclass import ascii_or_any_beyond
+
+# Markers: ASCII control characters, which valid code outside literals never holds (a
+# code region that does makes the marker counts disagree, and the proof fails).
+STRING, TEMPLATE, REGEX, _JOIN, _BREAK = "\x01", "\x02", "\x03", "\x04", "\x05"
+_LITERAL_MARKERS = f"[{STRING}{TEMPLATE}{REGEX}]"
+
+_LINE_BREAK = re.compile("[\n\r\u2028\u2029]")
+_OTHER_WS = re.compile("[\u00a0\ufeff\u1680\u2000-\u200a\u202f\u205f\u3000]")
+_OTHER_LT = re.compile("[\u2028\u2029]")
+# Literal first characters, so that the regex engine stops only where they stand.
+_AFTER_BREAK = re.compile(r"\n[ \n]+")
+_BEFORE_BREAK = re.compile(r" +\n")
+_SPACES = re.compile(r"  +")
+_DELETE_SPACES = {ord(" "): None}
+
+# Characters of names and numbers: ASCII letters, digits, _ and $, and (in a text that is
+# not all ASCII) anything beyond ASCII that is not white space or a line break.
+_ASCII_NAME = "[0-9A-Za-z_$]"
+_NAME = (ascii_or_any_beyond("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_$")[:-1]
+         + "\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]")
+_NO_BREAK_AFTER = ("return", "throw", "break", "continue", "yield", "async")
+
+
+def _gap_patterns(name: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(line breaks that may end a statement, spaces that keep two names apart) for the
+    name-character class *name*. Each starts with the gap character, so that the regex
+    engine only stops at gaps, and tries its cheapest test first."""
+    def name_or(extra: str) -> str:
+        if name.startswith("[^"):
+            return "(?:" + name + "|[" + extra + "])"
+        return "[" + name[1:-1] + extra + "]"
+
+    starts = "(?=" + name_or("\\\\{!~#@" + STRING) + r"|\+\+|--|=>|<!)"
+    ends = ("(?<=" + name_or(r")\]}" + STRING + TEMPLATE + REGEX) + r"\n)|(?<=\+\+\n|--\n)")
+    restricted = "|".join(rf"(?<=[^$\w.]{word}\n)" for word in _NO_BREAK_AFTER)
+    last_letters = "".join(sorted({word[-1] for word in _NO_BREAK_AFTER}))
+    breaks = re.compile(rf"\n(?:{starts}(?:{ends})|(?<=[{last_letters}]\n)(?:{restricted})"
+                        r"(?![;})\],:]))")
+    joins = re.compile(" (?<=" + name_or(REGEX) + " )(?=" + name_or("\\\\") + ")")
+    return breaks, joins
+
+
+_ASCII_GAPS = _gap_patterns(_ASCII_NAME)
+_GAPS = _gap_patterns(_NAME)
+_OPERATOR_JOINS = (("+ +", "+" + _JOIN + "+"), ("- -", "-" + _JOIN + "-"), ("< !", "<" + _JOIN + "!"))
+_DOT_SPACE_DIGIT = re.compile(r"\. (?=[0-9])")  # a. 5
+_DIGITS_SPACE_DOT = re.compile(r"(?<=[0-9]) (?=\.)")  # 1 .x: without the space, 1. is a number
+
+
+class Unprovable(ValueError):
+    """A text the shape cannot be made of."""
+
+
+def shape(text: str, spans: list[tuple[int, int]]) -> tuple[str, list[str]]:
+    """(the code with each gap reduced to what it decides, the literals in order)."""
+    pieces: list[str] = []
+    literals: list[str] = []
+    append, keep = pieces.append, literals.append
+    pos = 0
+    for start, end in spans:
+        append(text[pos:start])
+        first = text[start]
+        if first == "'" or first == '"':
+            marker = STRING
+        elif first == "/":
+            second = text[start + 1:start + 2]
+            if second == "/":  # a line comment: the line break after it is the gap
+                pieces[-1] = pieces[-1].rstrip(" \t")
+                pos = end
+                continue
+            if second == "*":
+                append("\n" if _LINE_BREAK.search(text, start, end) else " ")
+                pos = end
+                continue
+            marker = REGEX
+        else:  # a template chunk: from a backtick or a substitution's closing brace
+            marker = TEMPLATE
+        append(marker)
+        keep(text[start:end])
+        pos = end
+    append(text[pos:])
+    code = "".join(pieces)
+    if (sum(code.count(marker) for marker in (STRING, TEMPLATE, REGEX)) != len(literals)
+            or _JOIN in code or _BREAK in code):
+        raise Unprovable("it holds ASCII control characters outside strings")
+    return _gaps(code), literals
+
+
+def _gaps(code: str) -> str:
+    """*code* with each run of white space reduced to what it decides."""
+    ascii = code.isascii()
+    for other in "\t\v\f":
+        if other in code:
+            code = code.replace(other, " ")
+    if "\r" in code:
+        code = code.replace("\r", "\n")
+    if not ascii:
+        code = _OTHER_LT.sub("\n", _OTHER_WS.sub(" ", code))
+    code = _AFTER_BREAK.sub("\n", code)
+    if " \n" in code:
+        code = _BEFORE_BREAK.sub("\n", code)
+    if "  " in code:
+        code = _SPACES.sub(" ", code)
+    breaks, joins = _ASCII_GAPS if ascii else _GAPS
+    code = breaks.sub(_BREAK, "\n" + code + "\n").replace("\n", " ")
+    if " ." in code:
+        code = _DIGITS_SPACE_DOT.sub(
+            lambda m: _JOIN if _is_integer_before(code, m.start()) else " ", code)
+    code = joins.sub(_JOIN, code)
+    for spaced, joined in _OPERATOR_JOINS:  # a + +b, a - -b, a < !--b
+        if spaced in code:
+            code = code.replace(spaced, joined)
+    if ". " in code:
+        code = _DOT_SPACE_DIGIT.sub("." + _JOIN, code)
+    return code.translate(_DELETE_SPACES)
+
+
+def _is_integer_before(code: str, end: int) -> bool:
+    """Whether the digits that end at *end* are a whole number literal (not ``a1``, ``1.5``,
+    ``1e5``), which a dot right after would extend."""
+    start = end
+    while start and code[start - 1] in "0123456789_":
+        start -= 1
+    return not (start and (code[start - 1] in ".$_" or code[start - 1].isalnum()
+                           or code[start - 1] > "\x7f"))
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """How many first characters *a* and *b* share (halving slices: C-speed compares)."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        mid = (low + high + 1) // 2
+        if a[low:mid] == b[low:mid]:
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+def _first_difference(a: tuple[str, list[str]], b: tuple[str, list[str]]) -> int:
+    """How many literals of shape *a* come before its first difference from *b*."""
+    (code_a, lits_a), (code_b, lits_b) = a, b
+    in_code = len(re.findall(_LITERAL_MARKERS, code_a[:_common_prefix(code_a, code_b)]))
+    in_literals = next((i for i, (x, y) in enumerate(zip(lits_a, lits_b)) if x != y),
+                       min(len(lits_a), len(lits_b)))
+    return min(in_code, in_literals)
+
+
+def disproof(original: str, original_spans: list[tuple[int, int]], minified: str,
+             minified_spans: list[tuple[int, int]]) -> str | None:
+    """None when *minified* is proven to mean what *original* meant; else where it may
+    not, as a reason to show."""
+    try:
+        before = shape(original, original_spans)
+        after = shape(minified, minified_spans)
+    except Unprovable as exc:
+        return str(exc)
+    if before == after:
+        return None
+    k = _first_difference(before, after)
+    literal_spans = [s for s in original_spans if not original.startswith(("//", "/*"), s[0])]
+    line = original.count("\n", 0, literal_spans[k - 1][1]) + 1 if k else 1
+    return f"minifying would change the code after line {line}"

@@ -1,0 +1,246 @@
+"""Minifying never changes what a script does: rjsmin's output is proven equal to its source
+(assetbuild/jsproof.py) or the file ships as written, with a warning. The JS lexer and the
+proof are checked against acorn, a real parser, in node (tests/thirdparty/js_oracle.mjs)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import strategies as st
+
+from assetbuild import js, jsproof
+from conftest import read_manifest, run_cli, write_tree
+from corpus import NODE_MODULES, SETUP, require_node
+
+ORACLE = Path(__file__).parent / "thirdparty" / "js_oracle.mjs"
+FUZZ = settings(max_examples=50, deadline=None, derandomize=True,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+
+
+def oracle(scripts: list[tuple[str, bool]]) -> list[dict]:
+    """acorn's view of each (code, is_module): error, spans, tree."""
+    if not (NODE_MODULES / "acorn").is_dir():
+        pytest.skip(f"acorn is not installed ({NODE_MODULES / 'acorn'}): run {SETUP}")
+    proc = subprocess.run([require_node(), ORACLE], capture_output=True, text=True, timeout=600,
+                          input=json.dumps([{"code": c, "module": m} for c, m in scripts]),
+                          env={"ORACLE_NODE_MODULES": str(NODE_MODULES), "PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def our_spans(text: str) -> list[list]:
+    """The lexer's spans, named as the oracle names them (UTF-16 offsets, as in JS)."""
+    units = _utf16_offsets(text)
+    kinds = []
+    for start, end in js.skeleton(text)[0]:
+        if text.startswith(("//", "/*"), start):
+            kind = "comment"
+        elif text[start] in "'\"":
+            kind = "string"
+        elif text[start] == "/":
+            kind = "regex"
+        else:
+            kind = "template"
+        kinds.append([units[start], units[end], kind])
+    return kinds
+
+
+def _utf16_offsets(text: str) -> list[int]:
+    offsets, pos = [], 0
+    for ch in text:
+        offsets.append(pos)
+        pos += 2 if ord(ch) > 0xFFFF else 1
+    offsets.append(pos)
+    return offsets
+
+
+# ---- the issue's cases, through the real CLI and node --------------------------------------
+
+CASES = {
+    # class fields without semicolons: rjsmin joins '1' and '#b' on one line
+    "fields.js": ("class Q {\n  #a = 1\n  #b = 2\n  sum() { return this.#a + this.#b }\n}\n"
+                  "console.log(new Q().sum());\n"),
+    # a regex right after '=>': rjsmin minifies it as code
+    "arrow.js": ("const isSpace = (c) => /^[ ]$/.test(c);\n"
+                 "const isImage = (t) => /^image\\//.test(t);\n"
+                 "console.log(isSpace(' '), isImage('image/png'));\n"),
+    # rjsmin's C build cuts the rest of the file after ')/ ... "///"'
+    "cut.js": 'var a = 4; var u = (a) / 2, p = "file:///tmp/x"; console.log(u, p);\n',
+    # a regex after the ')' of an if, after a comment, a division after '++' and a string
+    "lexer.js": ("var a = 1, b = 2, i = 0, s = 'x';\n"
+                 "if (a) /b/.test(s) && console.log('if-re');\n"
+                 "for (;i<1;i++) /c/.test(s);\n"
+                 "var d = i++ / 2 / b, e = a /* c */ / 2 / b, z = 'a' / 2, o = {return: 3};\n"
+                 "var w = o.return / 1 / 3;\n"
+                 "console.log(`${ /re/.source }`, d, e, z, w);\n"),
+    # a private method after a block, on its own line (three.js's demuxer_mp4.js)
+    "method.js": ("class M {\n  a() { return 1 }\n  #b() { return 2 }\n  c() { return this.#b() }\n}\n"
+                  "console.log(new M().c());\n"),
+    # nested templates (d3): rjsmin minifies the inner template's text
+    "nested.js": "const f = (x) => `a ${x ? `b  ${x}  c` : ''} d`;\nconsole.log(f(1));\n",
+}
+
+
+def node_run(path: Path) -> str:
+    proc = subprocess.run([require_node(), path], capture_output=True, text=True, timeout=60)
+    return proc.stdout + proc.stderr
+
+
+def test_scripts_rjsmin_breaks_come_out_minified_and_working(tmp_path: Path):
+    write_tree(tmp_path / "src", CASES)
+    out = tmp_path / "out"
+    proc = run_cli("compile", tmp_path / "src", "--out", out, "--no-gzip", "--no-brotli", check=True)
+    assert "warning" not in proc.stderr, proc.stderr
+    assets = read_manifest(out)["assets"]
+    for name, source in CASES.items():
+        compiled = out / assets[name]["path"]
+        expected = node_run(tmp_path / "src" / name)
+        assert "Error" not in expected, (name, expected)
+        assert node_run(compiled) == expected, (name, compiled.read_text())
+        assert len(compiled.read_text()) < len(source), name  # minified, not kept as written
+
+
+def test_a_script_no_minified_form_can_be_proven_for_ships_as_written_with_a_warning(tmp_path: Path):
+    # An HTML-like comment in code: minifying could turn it into code, so nothing is tried.
+    source = "var a = 1;\nvar b = a <!-- b\n;\nconsole.log(a);\n"
+    write_tree(tmp_path / "src", {"html.js": source})
+    out = tmp_path / "out"
+    proc = run_cli("compile", tmp_path / "src", "--out", out, "--no-gzip", "--no-brotli", check=True)
+    assert f"{tmp_path / 'src' / 'html.js'}: warning: not minified: line 2 has an HTML-like comment" \
+        in proc.stderr
+    assets = read_manifest(out)["assets"]
+    assert (out / assets["html.js"]["path"]).read_text() == source
+
+
+# ---- the proof refuses what changes the code, whatever the minifier ----------------------
+
+def proven(original: str, minified: str) -> bool:
+    return jsproof.disproof(original, js.skeleton(original)[0],
+                            minified, js.skeleton(minified)[0]) is None
+
+
+@pytest.mark.parametrize("original, minified", [
+    ("a - -b", "a--b"),                                  # two tokens become one
+    ("a + +b", "a++b"),
+    ("x = 1 .toString()", "x=1.toString()"),
+    ("var a = b in \\u0063", "var a=b in\\u0063"),
+    ("x = /re/ g", "x=/re/g"),                            # flags
+    ("class Q {\n#a = 1\n#b = 2\n}", "class Q{#a=1#b=2}"),  # automatic semicolons
+    ("a\n++b", "a++b"),
+    ("a++\nb", "a++b"),
+    ("return\nx", "return x"),
+    ("x = a\n(b)", "x=a;(b)"),                            # a token added
+    ("s = 'a  b'", "s='a b'"),                            # a string's text
+    ("f = (c) => /^[ ]$/.test(c)", "f=(c)=>/^[]$/.test(c)"),  # a regex's text
+    ("t = `a ${ `b  c` } d`", "t=`a ${`b c`} d`"),        # a nested template's text
+    ("var u = (a) / 2, p = 'file:///x'; g(u)", "var u=(a)/ 2, p = 'file:/"),  # cut short
+    ("x = 1; <!-- y\nz()", "x=1;<!--y z()"),
+])
+def test_the_proof_refuses_changed_code(original, minified):
+    assert not proven(original, minified)
+
+
+@pytest.mark.parametrize("original, minified", [
+    ("var a = b + c;\nvar d = e;", "var a=b+c;var d=e;"),
+    ("x = a\n(b)", "x=a(b)"),                  # no semicolon was inserted: a call either way
+    ("x = a\n.b\n.c()", "x=a.b.c()"),
+    ("if (a) {\n  return\n}\n", "if(a){return}"),
+    ("a = 1 // note\nb = 2", "a=1\nb=2"),
+    ("a = 1 /* one\ntwo */ b = 2", "a=1\nb=2"),
+    ("var s = 'a' +\n  'b';", "var s='a'+'b';"),
+    ("f(a, /* x */ b)", "f(a,b)"),
+    ("x = a - -b", "x=a- -b"),
+])
+def test_the_proof_accepts_what_only_drops_white_space_and_comments(original, minified):
+    assert proven(original, minified)
+
+
+# ---- against acorn: the lexer and the proof --------------------------------------------------
+
+PIECES = [
+    "a", "b", "x1", "return", "typeof", "in", "of", "if", "while", "for", "else", "do", "this",
+    "(", ")", "[", "]", "{", "}", ";", ",", ".", "=", "=>", "+", "-", "++", "--", "*", "/", "!",
+    "?", ":", "<", ">", " ", " ", "\n", "\t", "1", "2.5", ".5", "'s'", '"d"', "'a b'",
+    "/re/", "/[/]/g", "/ x /", "`t`", "`a${b}c`", "`${`in`}`", "/* c */", "// c\n", "/*\n*/",
+    "#p", "class", "x => x", "async", "yield", "new", "void",
+]
+
+
+@st.composite
+def scripts(draw) -> str:
+    """Token soup; acorn keeps the valid ones. HTML-like comments are left out: the lexer
+    reads them as code, and a script with one is never minified."""
+    text = "".join(draw(st.lists(st.sampled_from(PIECES), min_size=1, max_size=24)))
+    return text.replace("<!--", "< !--").replace("-->", "-- >")
+
+
+@FUZZ
+@given(st.lists(scripts(), min_size=60, max_size=60))
+def test_spans_match_acorn_on_generated_scripts(texts):
+    judged = oracle([(t, False) for t in texts])
+    valid = [(t, j) for t, j in zip(texts, judged) if j["error"] is None]
+    assume(valid)
+    for text, j in valid:
+        assert our_spans(text) == j["spans"], text
+
+
+@FUZZ
+@given(st.lists(scripts(), min_size=60, max_size=60))
+def test_a_proven_minified_script_has_the_source_s_syntax_tree(texts):
+    judged = oracle([(t, False) for t in texts])
+    valid = [t for t, j in zip(texts, judged) if j["error"] is None]
+    assume(valid)
+    minified = []
+    for text in valid:
+        try:
+            minified.append(js.minify_proven(text, js.skeleton(text)))
+        except js.Unminifiable:
+            minified.append(text)
+    for text, out, j, k in zip(valid, minified, oracle([(t, False) for t in valid]),
+                               oracle([(m, False) for m in minified])):
+        assert k["error"] is None, (text, out, k["error"])
+        assert k["tree"] == j["tree"], (text, out)
+
+
+@pytest.mark.parametrize("text", [
+    "if (a) /b/.test(s)", "while (x) /y/g.exec(s)", "for (;;) /z/;", "a++ / 2 / b",
+    "x = a /* c */ / 2 / b", "x = 'a' / 2 / b", "o.return / 1 / 3", "x = y\n/z/g",
+    "f(`${ /re/.source }`)", "x = (a) / 2, p = '///'", "for await (const x of y) /r/.test(x)",
+    "x = a.if / 2 / b", "{} /re/.test(s)", "x = `a${b}` / 2 / c", "x = typeof /re/",
+])
+def test_lexer_cases_match_acorn(text):
+    module = "await" in text
+    j = oracle([(f"async function f() {{ {text} }}" if module else text, False)])[0]
+    code = f"async function f() {{ {text} }}" if module else text
+    assert j["error"] is None, j["error"]
+    assert our_spans(code) == j["spans"]
+
+
+@pytest.mark.slow
+def test_spans_match_acorn_on_every_script_of_the_npm_corpus():
+    if not NODE_MODULES.is_dir():
+        pytest.skip(f"third-party corpus not installed: run {SETUP}")
+    files = sorted(p for p in NODE_MODULES.rglob("*") if p.suffix in (".js", ".mjs", ".cjs")
+                   and p.is_file() and "acorn" not in p.parts)
+    texts = []
+    for path in files:
+        try:
+            texts.append((path, path.read_text(encoding="utf-8")))
+        except UnicodeDecodeError:
+            continue
+    mismatched = []
+    for start in range(0, len(texts), 200):
+        batch = texts[start:start + 200]
+        as_script = oracle([(t, False) for _, t in batch])
+        retry = [i for i, j in enumerate(as_script) if j["error"] is not None]
+        as_module = dict(zip(retry, oracle([(batch[i][1], True) for i in retry])))
+        for i, (path, text) in enumerate(batch):
+            j = as_module.get(i, as_script[i])
+            if j["error"] is None and our_spans(text) != j["spans"]:
+                mismatched.append(str(path.relative_to(NODE_MODULES)))
+    assert len(texts) > 1000
+    assert mismatched == []
