@@ -107,23 +107,23 @@ class AssetBuild:
     def init_app(self, app: Flask) -> None:
         """Wire the release named by the app's config into *app* (loaded now when this
         process serves pages, else on first use)."""
-        configured = setting(app.config.get("ASSETBUILD_MANIFEST"), ENV_MANIFEST)
         static_path = (app.static_url_path or "/static").rstrip("/") + "/"
-        release = Release(
-            app, Path(app.root_path, configured) if configured else None,
-            setting(app.config.get("ASSETBUILD_URL_PREFIX"), ENV_URL_PREFIX, static_path) or static_path,
-            reload=flag(app.config.get("ASSETBUILD_RELOAD"), ENV_RELOAD, app.debug),
-            missing=missing_mode(app.config.get("ASSETBUILD_MISSING"), debug=app.debug))
+        try:
+            release = _configured_release(app, static_path)
+            if _serves_pages(app):
+                release.load()
+        except (ManifestError, ValueError) as exc:
+            if click.get_current_context(silent=True) is not None:  # the flask command
+                raise click.ClickException(str(exc)) from None  # one line, no traceback
+            raise
         app.extensions["assetbuild"] = release
-        if _serves_pages(app):
-            _load_or_stop(release)
         if "static" not in app.view_functions:
             app.add_url_rule(static_path + _FILENAME, endpoint="static",
                              view_func=lambda filename: serve(release, "static", filename))
         app.before_request(_serve_static)  # answers every static endpoint, blueprints' too
         app.url_for = _static_url_for(app.url_for, release)  # type: ignore[method-assign]
         app.jinja_env.globals["url_for"] = app.url_for
-        app.jinja_env.assetbuild = release._assets or release.assets  # type: ignore[attr-defined]
+        app.jinja_env.assetbuild = release.assets  # type: ignore[attr-defined]
         app.jinja_env.add_extension(AssetExtension)
 
 
@@ -136,13 +136,13 @@ def _serves_pages(app: Flask) -> bool:
     return not app.testing
 
 
-def _load_or_stop(release: Release) -> None:
-    try:
-        release.load()
-    except ManifestError as exc:
-        if click.get_current_context(silent=True) is not None:
-            raise click.ClickException(str(exc)) from None  # `flask run`: one line, no traceback
-        raise
+def _configured_release(app: Flask, static_path: str) -> Release:
+    configured = setting(app.config.get("ASSETBUILD_MANIFEST"), ENV_MANIFEST)
+    return Release(
+        app, Path(app.root_path, configured) if configured else None,
+        setting(app.config.get("ASSETBUILD_URL_PREFIX"), ENV_URL_PREFIX, static_path) or static_path,
+        reload=flag(app.config.get("ASSETBUILD_RELOAD"), ENV_RELOAD, app.debug),
+        missing=missing_mode(app.config.get("ASSETBUILD_MISSING"), debug=app.debug))
 
 
 def _release_folder(manifest: Path | None) -> Path | None:

@@ -3,7 +3,6 @@ compile` and then served in-process: URLs, headers, and the commands that need n
 
 from __future__ import annotations
 
-import brotli
 import gzip
 import importlib.util
 import json
@@ -73,8 +72,10 @@ FILES: dict[str, str | bytes] = {
 }
 
 
-def flask_cli(folder: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+def flask_cli(folder: Path, *args: str, timeout: float = 300, **env_vars: str
+              ) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ASSETBUILD_", "FLASK_"))}
+    env.update(env_vars)
     return subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], cwd=folder,
                           env=env, capture_output=True, text=True, timeout=timeout)
 
@@ -152,6 +153,7 @@ def served_headers(response) -> dict[str, str | None]:
                                              ("js/main.mjs", "text/javascript; charset=utf-8")])
 def test_text_files_and_their_twins_have_exact_headers(built: Path, app: Flask, name: str,
                                                       media_type: str) -> None:
+    brotli = pytest.importorskip("brotli")  # in the brotli extra
     path = release_paths(built)[name]
     client = app.test_client()
     for accept, coding, decode in (("identity", None, bytes), ("gzip", "gzip", gzip.decompress),
@@ -221,6 +223,11 @@ def test_flask_run_without_a_release_stops_with_one_line(tree) -> None:
     assert proc.returncode == 1
     manifest = base / "build" / "static" / "manifest.json"
     assert proc.stderr == f"Error: {manifest}: manifest not found; build it with 'assetbuild compile'\n"
+
+
+def test_a_bad_setting_stops_a_flask_command_with_one_line(tree) -> None:
+    proc = flask_cli(tree(FILES), "routes", ASSETBUILD_RELOAD="maybe")
+    assert (proc.returncode, proc.stderr) == (1, "Error: ASSETBUILD_RELOAD must be true or false, not 'maybe'\n")
 
 
 def test_a_testing_app_loads_the_release_on_first_use(tree) -> None:
