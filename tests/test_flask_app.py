@@ -37,6 +37,7 @@ def create_app(testing=False):
     child = Blueprint("child", __name__, static_folder="child_static", url_prefix="/child")
     parent.register_blueprint(child)
     app.register_blueprint(shop)
+    app.register_blueprint(shop, name="outlet", url_prefix="/outlet")  # one folder, two routes
     app.register_blueprint(parent)
 
     @app.route("/robots.txt")
@@ -131,12 +132,16 @@ def test_url_for_blueprint_static_is_fingerprinted_and_served_immutable(built: P
     with app.test_request_context():
         shop = url_for("shop.static", filename="shop.css")
         child = url_for("parent.child.static", filename="child.css")
+        outlet = url_for("outlet.static", filename="shop.css")
     assert shop == "/" + p["shop/shop_static/shop.css"]
     assert child == "/" + p["parent/child/child_static/child.css"]
+    assert outlet == "/outlet/" + p["shop/shop_static/shop.css"].removeprefix("shop/")
     client = app.test_client()
-    for url, data in ((shop, FILES["shop_static/shop.css"]), (child, FILES["child_static/child.css"])):
+    for url, name in ((shop, "shop/shop_static/shop.css"), (outlet, "shop/shop_static/shop.css"),
+                      (child, "parent/child/child_static/child.css")):
         response = client.get(url, headers={"Accept-Encoding": "identity"})
         assert response.status_code == 200, url
+        assert response.data == (built / "build" / "static" / p[name]).read_bytes()
         assert response.headers["Cache-Control"] == IMMUTABLE
         assert response.headers["Content-Type"] == "text/css; charset=utf-8"
     # Only the release's files: a source name of the blueprint is not served.
