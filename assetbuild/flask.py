@@ -4,10 +4,16 @@
     app.config["ASSETBUILD_MANIFEST"] = "build/static/manifest.json"
     AssetBuild(app)          # or: assetbuild = AssetBuild(); assetbuild.init_app(app)
 
-After it, ``url_for('static', filename='css/site.css')`` returns the fingerprinted URL, the
-Jinja globals of ``assetbuild.jinja`` are there, and the static route serves the files the
-manifest lists (nothing else) with ``Cache-Control: public, max-age=31536000, immutable``,
-and their ``.br``/``.gz`` twins when the browser accepts them.
+After it, ``url_for('static', filename='css/site.css')`` (and ``url_for('bp.static', ...)``
+of a blueprint with a static folder) returns the fingerprinted URL, the Jinja globals of
+``assetbuild.jinja`` are there, and the static routes serve the files the manifest lists
+(nothing else) with ``Cache-Control: public, max-age=31536000, immutable``, and their
+``.br``/``.gz`` twins when the browser accepts them. ``app.static_folder`` is left as it is.
+
+A process that serves pages (``flask run``, a WSGI server importing the app) loads the
+release in ``init_app`` and stops there when it is missing. Other ``flask`` commands
+(``routes``, ``db upgrade``, ``assetbuild compile``) and apps with ``TESTING`` set load it
+on first use, so they run before it is built.
 
 Config keys (relative paths are relative to ``app.root_path``):
   ASSETBUILD_MANIFEST    manifest.json or its release folder (else $ASSETBUILD_MANIFEST)
@@ -17,37 +23,78 @@ Config keys (relative paths are relative to ``app.root_path``):
   ASSETBUILD_RELOAD      follow rebuilds of the release (else $ASSETBUILD_RELOAD, else app.debug)
   ASSETBUILD_MISSING     "warn": an unknown asset name is logged, not raised (else
                          $ASSETBUILD_MISSING, else "error"); honoured only when app.debug
+
+The build-stage command ``flask assetbuild compile`` lives in ``assetbuild.flask_cli``.
 """
 
 from __future__ import annotations
 
-import mimetypes
-from dataclasses import dataclass
+import os
+import threading
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
+from urllib.parse import quote
 
 import click
-from flask import Flask, Response, abort, request, send_from_directory
-from flask.cli import ScriptInfo
+from flask import Flask, Response, abort, current_app, request, send_from_directory
 
+from assetbuild import media_types
 from assetbuild.jinja import AssetExtension
-from assetbuild.manifest import MANIFEST_NAME
+from assetbuild.manifest import Entry, ManifestError
 from assetbuild.runtime import (ENV_MANIFEST, ENV_RELOAD, ENV_URL_PREFIX, Assets, flag,
                                 missing_mode, setting)
 
-IMMUTABLE_MAX_AGE = 31536000
-# Set by `flask assetbuild ...` while it loads the app: the release does not exist yet.
-_build_stage = False
+IMMUTABLE = "public, max-age=31536000, immutable"
+_FILENAME = "<path:filename>"
+_ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"  # what Flask's url_for leaves unquoted in an anchor
 
 
-@dataclass
+class StaticRoute(NamedTuple):
+    """A static endpoint of the app and where its files are in the release."""
+
+    mount: str  # subfolder of the release: "" for the app's, "admin/static/" for a blueprint's
+    folder: str  # the source folder Flask serves it from
+
+
 class Release:
     """What ``init_app`` keeps in ``app.extensions['assetbuild']``."""
 
-    folder: Path | None  # None: no manifest configured
-    sources: list[Path]
-    url_prefix: str
-    assets: Assets | None = None  # None only while `flask assetbuild` builds it
+    def __init__(self, app: Flask, manifest: Path | None, url_prefix: str,
+                 reload: bool, missing: str):
+        self.app = app
+        self.manifest = manifest  # None: no manifest configured
+        self.url_prefix = url_prefix
+        self.folder = _release_folder(manifest)
+        self.remote = url_prefix.startswith("//") or "://" in url_prefix
+        self._reload, self._missing = reload, missing
+        self._assets: Assets | None = None
+        self._lock = threading.Lock()
+        self._routes: dict[str, StaticRoute | None] = {}
+
+    def load(self) -> Assets:
+        """Read the release now (``ManifestError`` when it is missing or broken)."""
+        assets = Assets.load(self.manifest, self.url_prefix, reload=self._reload,
+                             missing=self._missing)
+        self.folder = Path(assets.source).parent
+        self._assets = assets
+        return assets
+
+    def assets(self) -> Assets:
+        """The loaded release; loaded now if it was left for its first use."""
+        if self._assets is None:
+            with self._lock:
+                return self._assets or self.load()
+        return self._assets
+
+    def mount(self, endpoint: str | None) -> str | None:
+        """The release subfolder of static *endpoint*'s files; None for other endpoints."""
+        if endpoint is None or (endpoint != "static" and not endpoint.endswith(".static")):
+            return None
+        if endpoint not in self._routes:  # blueprints may be registered after init_app
+            self._routes = static_routes(self.app)
+            self._routes.setdefault(endpoint, None)  # not a route of the release
+        route = self._routes[endpoint]
+        return None if route is None else route.mount
 
 
 class AssetBuild:
@@ -58,32 +105,44 @@ class AssetBuild:
             self.init_app(app)
 
     def init_app(self, app: Flask) -> None:
-        """Load the release named by the app's config and wire it into *app*."""
-        configured = setting(app.config.get("ASSETBUILD_MANIFEST"), ENV_MANIFEST)
-        manifest = Path(app.root_path, configured) if configured else None
+        """Wire the release named by the app's config into *app* (loaded now when this
+        process serves pages, else on first use)."""
         static_path = (app.static_url_path or "/static").rstrip("/") + "/"
-        prefix = setting(app.config.get("ASSETBUILD_URL_PREFIX"), ENV_URL_PREFIX, static_path)
-        sources = app.config.get("ASSETBUILD_SOURCES") or (
-            [app.static_folder] if app.static_folder else [])
-        release = Release(folder=_release_folder(manifest),
-                          sources=[Path(app.root_path, s) for s in sources], url_prefix=prefix)
+        try:
+            release = _configured_release(app, static_path)
+            if _serves_pages(app):
+                release.load()
+        except (ManifestError, ValueError) as exc:
+            if click.get_current_context(silent=True) is not None:  # the flask command
+                raise click.ClickException(str(exc)) from None  # one line, no traceback
+            raise
         app.extensions["assetbuild"] = release
-        if _build_stage:
-            return
-        reload = flag(app.config.get("ASSETBUILD_RELOAD"), ENV_RELOAD, app.debug)
-        missing = missing_mode(app.config.get("ASSETBUILD_MISSING"), debug=app.debug)
-        assets = release.assets = Assets.load(manifest, prefix, reload=reload, missing=missing)
-        folder = release.folder = Path(assets.source).parent
-        app.static_folder = str(folder)
         if "static" not in app.view_functions:
-            app.add_url_rule(f"{static_path}<path:filename>", endpoint="static")
-        app.view_functions["static"] = lambda filename: _serve(assets, folder, filename)
-        app.url_defaults(lambda endpoint, values: _fingerprint(assets, endpoint, values))
-        if _is_remote(prefix):  # a CDN: url_for('static', ...) points there, like the globals
-            app.url_for = _remote_url_for(app.url_for, assets)  # type: ignore[method-assign]
-            app.jinja_env.globals["url_for"] = app.url_for
-        app.jinja_env.assetbuild = assets  # type: ignore[attr-defined]
+            app.add_url_rule(static_path + _FILENAME, endpoint="static",
+                             view_func=lambda filename: serve(release, "static", filename))
+        app.before_request(_serve_static)  # answers every static endpoint, blueprints' too
+        app.url_for = _static_url_for(app.url_for, release)  # type: ignore[method-assign]
+        app.jinja_env.globals["url_for"] = app.url_for
+        app.jinja_env.assetbuild = release.assets  # type: ignore[attr-defined]
         app.jinja_env.add_extension(AssetExtension)
+
+
+def _serves_pages(app: Flask) -> bool:
+    """Whether this process loads *app* to serve pages: ``flask run``, or an import outside
+    the ``flask`` command (a WSGI server, ``app.run()``) of an app not set for TESTING."""
+    context = click.get_current_context(silent=True)
+    if context is not None:  # loaded by the flask command, for one of its subcommands
+        return context.info_name == "run"
+    return not app.testing
+
+
+def _configured_release(app: Flask, static_path: str) -> Release:
+    configured = setting(app.config.get("ASSETBUILD_MANIFEST"), ENV_MANIFEST)
+    return Release(
+        app, Path(app.root_path, configured) if configured else None,
+        setting(app.config.get("ASSETBUILD_URL_PREFIX"), ENV_URL_PREFIX, static_path) or static_path,
+        reload=flag(app.config.get("ASSETBUILD_RELOAD"), ENV_RELOAD, app.debug),
+        missing=missing_mode(app.config.get("ASSETBUILD_MISSING"), debug=app.debug))
 
 
 def _release_folder(manifest: Path | None) -> Path | None:
@@ -93,102 +152,109 @@ def _release_folder(manifest: Path | None) -> Path | None:
 
 
 def assets_of(app: Flask) -> Assets:
-    """The release loaded for *app*."""
+    """The release of *app* (loaded now if it was left for its first use)."""
     release: Release = app.extensions["assetbuild"]
-    if release.assets is None:
-        raise RuntimeError("the release is not loaded while `flask assetbuild` builds it")
-    return release.assets
+    return release.assets()
 
 
-def _fingerprint(assets: Assets, endpoint: str, values: dict[str, Any]) -> None:
-    if endpoint == "static" and "filename" in values:
-        values["filename"] = _release_path(assets, values["filename"])
+def static_routes(app: Flask) -> dict[str, StaticRoute | None]:
+    """The app's static endpoint and every blueprint's whose URL rule ends in the file name
+    (its mount is that URL's path: '/admin/static/<path:filename>' -> 'admin/static/').
+    Two endpoints serving one folder share the first one's mount: its files are compiled once."""
+    mounts = {folder: "" for folder in own_sources(app)}
+    routes: dict[str, StaticRoute | None] = {"static": StaticRoute("", next(iter(mounts), ""))}
+    for rule in app.url_map.iter_rules():
+        blueprint = app.blueprints.get(rule.endpoint.removesuffix(".static"))
+        if blueprint is None or not blueprint.static_folder or not rule.endpoint.endswith(".static"):
+            continue
+        url = rule.rule.removesuffix(_FILENAME)
+        if url == rule.rule or "<" in url or not url.startswith("/"):
+            continue  # a variable part before the file name: served by Flask, unfingerprinted
+        folder = os.path.normpath(blueprint.static_folder)
+        routes[rule.endpoint] = StaticRoute(mounts.setdefault(folder, url[1:]), folder)
+    return routes
 
 
-def _release_path(assets: Assets, name: str) -> str:
-    """The release's file for *name*: a logical name, or a fingerprinted path already."""
-    return name if assets.is_fingerprinted(name) else assets.path(name)
+def own_sources(app: Flask) -> list[str]:
+    """The app's own source folders: ASSETBUILD_SOURCES, else its static folder."""
+    own = app.config.get("ASSETBUILD_SOURCES") or ([app.static_folder] if app.static_folder else [])
+    return [os.path.normpath(os.path.join(app.root_path, folder)) for folder in own]
 
 
-def _is_remote(prefix: str) -> bool:
-    return prefix.startswith("//") or "://" in prefix
+def _serve_static() -> Response | None:
+    """``before_request`` hook: a static endpoint's file comes from the release."""
+    endpoint = request.endpoint
+    if endpoint is None or request.view_args is None or "filename" not in request.view_args:
+        return None
+    release: Release = current_app.extensions["assetbuild"]
+    if release.mount(endpoint) is None:
+        return None
+    return serve(release, endpoint, request.view_args["filename"])
 
 
-def _remote_url_for(url_for: Callable[..., str], assets: Assets) -> Callable[..., str]:
-    """*url_for*, giving the URL under the (remote) prefix for a static file."""
-    def remote_url_for(endpoint: str, **values: Any) -> str:
-        name = values.get("filename")
-        others = {k for k, v in values.items() if v is not None} - {"filename", "_external", "_scheme"}
-        if endpoint != "static" or not isinstance(name, str) or others:
-            return url_for(endpoint, **values)  # with a query or an anchor: the app's own route
-        return assets.file_url(_release_path(assets, name))
-    return remote_url_for
-
-
-def _serve(assets: Assets, folder: Path, filename: str) -> Response:
-    entry = assets.file_entry(filename)  # of the release in use, which may have been rebuilt
+def serve(release: Release, endpoint: str, filename: str) -> Response:
+    """The response for *filename* of static *endpoint*: its file in the release (or the
+    accepted .br/.gz twin) with the headers of ``file_headers``; 404 for anything else."""
+    path = (release.mount(endpoint) or "") + filename
+    entry = release.assets().file_entry(path)  # of the release in use, which may have been rebuilt
     if entry is None:  # only the release's files are served: no manifest, no stray files
         abort(404)
-    response = None
-    for coding in ("br", "gzip"):
-        if coding in entry.encodings and request.accept_encodings[coding]:
-            response = send_from_directory(folder, entry.encodings[coding],
-                                           mimetype=_media_type(filename))
-            response.content_encoding = coding
-            break
-    if response is None:
-        response = send_from_directory(folder, filename)
-    if entry.encodings:
-        response.vary.add("Accept-Encoding")
-    response.cache_control.public = True
-    response.cache_control.max_age = IMMUTABLE_MAX_AGE
-    response.cache_control.immutable = True
+    coding = next((c for c in ("br", "gzip")
+                   if c in entry.encodings and request.accept_encodings[c]), None)
+    assert release.folder is not None  # set by load()
+    response = send_from_directory(release.folder, entry.encodings[coding] if coding else path)
+    response.headers.remove("Content-Disposition")  # Werkzeug names the file sent, maybe a .gz
+    response.headers.update(file_headers(path, entry, coding))
     return response
 
 
-def _media_type(filename: str) -> str:
-    kind, _ = mimetypes.guess_type(filename)
-    if kind and (kind.startswith("text/") or kind in ("application/javascript", "image/svg+xml")):
-        return f"{kind}; charset=utf-8"
-    return kind or "application/octet-stream"
+def file_headers(path: str, entry: Entry, coding: str | None) -> dict[str, str]:
+    """The headers that describe release file *path*, sent as its *coding* twin (or as it is
+    when None): its type, how long it may be cached, how it is encoded."""
+    headers = {"Content-Type": media_types.content_type(path), "Cache-Control": IMMUTABLE}
+    if entry.encodings:
+        headers["Vary"] = "Accept-Encoding"
+    if coding:
+        headers["Content-Encoding"] = coding
+    return headers
 
 
-@click.group("assetbuild", help="Build the app's asset release (build stage only).")
-def cli() -> None:
-    pass
+def _static_url_for(url_for: Callable[..., str], release: Release) -> Callable[..., str]:
+    """*url_for*, giving a static file its fingerprinted URL: under the release's prefix when
+    it is a CDN's, else the app's route. A query or an anchor in the name is kept, as Django's
+    storage keeps them: ``filename='icons.svg#home'``."""
+    def static_url_for(endpoint: str, **values: Any) -> str:
+        mount, filename = release.mount(endpoint), values.get("filename")
+        if mount is None or not isinstance(filename, str):
+            return url_for(endpoint, **values)
+        assets = release.assets()
+        name, query, anchor = filename, "", ""
+        if not _known(assets, mount + filename) and any(c in filename for c in "?#"):
+            rest, _, anchor = filename.partition("#")
+            name, _, query = rest.partition("?")
+        path = mount + name if assets.is_fingerprinted(mount + name) else assets.path(mount + name)
+        anchor = values.pop("_anchor", None) or anchor
+        others = {k for k, v in values.items() if v is not None} - {"filename", "_external", "_scheme"}
+        if release.remote and not (others or query or anchor):
+            return assets.file_url(path)
+        url = url_for(endpoint, **{**values, "filename": path[len(mount):]})
+        if query:
+            url += ("&" if "?" in url else "?") + query
+        if anchor:
+            url += "#" + quote(anchor, safe=_ANCHOR_SAFE)
+        return url
+    return static_url_for
 
 
-@cli.command("compile")
-@click.option("--out", type=click.Path(file_okay=False), default=None,
-              help="release folder (default: the folder of ASSETBUILD_MANIFEST)")
-@click.pass_context
-def compile_command(ctx: click.Context, out: str | None) -> None:
-    """Compile ASSETBUILD_SOURCES (default: the static folder) into the release folder."""
-    global _build_stage
-    from assetbuild import config as config_mod
-    from assetbuild.compiler import compile_release
-    from assetbuild.diagnostics import BuildError, UsageError
+def _known(assets: Assets, path: str) -> bool:
+    """Whether *path* is a logical name or a fingerprinted file of the release."""
+    return path in assets or assets.is_fingerprinted(path)
 
-    _build_stage = True
-    try:
-        app = ctx.ensure_object(ScriptInfo).load_app()
-    finally:
-        _build_stage = False
-    release: Release | None = app.extensions.get("assetbuild")
-    if release is None:
-        raise click.UsageError("the app does not use AssetBuild(app)")
-    target = Path(out) if out else release.folder
-    if target is None:
-        raise click.UsageError(f"set ASSETBUILD_MANIFEST (e.g. build/static/{MANIFEST_NAME}) "
-                               "or pass --out")
-    try:
-        cfg = config_mod.load({"sources": [str(s) for s in release.sources], "out": str(target),
-                               "url_prefix": release.url_prefix}, cwd=Path(app.root_path))
-        result = compile_release(cfg, on_warning=lambda d: click.echo(d.format(), err=True))
-    except UsageError as exc:
-        raise click.UsageError(str(exc)) from None
-    except BuildError as exc:
-        for diag in exc.diagnostics:
-            click.echo(diag.format(), err=True)
-        raise SystemExit(1) from None
-    click.echo(result.describe())
+
+def __getattr__(name: str) -> Any:
+    # Installs made before the CLI moved to assetbuild.flask_cli still name
+    # `assetbuild.flask:cli` as their flask.commands entry point.
+    if name == "cli":
+        from assetbuild.flask_cli import cli
+        return cli
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

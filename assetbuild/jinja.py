@@ -24,7 +24,8 @@ from assetbuild.runtime import Assets
 
 
 class AssetExtension(Extension):
-    """Adds the asset globals; the release is ``environment.assetbuild``."""
+    """Adds the asset globals; the release is ``environment.assetbuild`` (an ``Assets``, or
+    a function returning it, called whenever a template needs it)."""
 
     def __init__(self, environment: Environment):
         super().__init__(environment)
@@ -37,6 +38,8 @@ class AssetExtension(Extension):
 def assets_of(env: Environment) -> Assets:
     """The release a Jinja environment renders with."""
     assets = env.assetbuild or runtime.configured_default()  # type: ignore[attr-defined]
+    if callable(assets):  # Flask's, when it reads the release on first use
+        assets = assets()
     if assets is None:
         raise ManifestError("no asset release loaded: set ASSETBUILD_MANIFEST, or assign "
                             "environment.assetbuild = Assets.load(...) at start-up")

@@ -110,8 +110,9 @@ def serve(app: str, release: Path) -> Iterator[Server]:
         server.stop()
 
 
-def visit(browser, url: str, wait_for: str | None) -> dict:
-    """Load *url* in a fresh context; return the network log, console and page state."""
+def visit(browser, url: str, wait_for: str | None, state_of: str = "") -> dict:
+    """Load *url* in a fresh context; return the network log, console and page state
+    (*state_of*: a JavaScript function returning it, else the example page's state)."""
     context = browser.new_context()
     page = context.new_page()
     responses, failed, console = [], [], []
@@ -124,7 +125,7 @@ def visit(browser, url: str, wait_for: str | None) -> dict:
     if wait_for:
         page.wait_for_function(wait_for, timeout=10_000)
     page.wait_for_load_state("networkidle")
-    state = page.evaluate("""async () => {
+    state = page.evaluate(state_of or """async () => {
         await document.fonts.ready;
         const css = (sel, prop) => getComputedStyle(document.querySelector(sel))[prop];
         const root = document.documentElement.dataset;
@@ -205,6 +206,53 @@ def test_example_app_in_chromium(browser, releases, app: str, page: str) -> None
     for server in serve(app, release):
         result = visit(browser, server.base + page, READY)
         check_page(result, release, server.base)
+    if app == "flask":  # the exact value: a no-cache in it would make browsers revalidate
+        caches = {path: r["cache"] for path, r in fingerprinted_responses(result, release).items()}
+        assert caches and caches == dict.fromkeys(caches, FLASK_IMMUTABLE)
+
+
+FLASK_IMMUTABLE = "public, max-age=31536000, immutable"  # exactly: no no-cache
+SHOP_STATE = """() => ({
+    h2Color: getComputedStyle(document.querySelector("h2")).color,
+    h1Color: getComputedStyle(document.querySelector("h1") || document.body).color,
+    badge: getComputedStyle(document.querySelector(".badge")).backgroundImage,
+    img: [...document.images].map(i => [i.currentSrc, i.complete && i.naturalWidth > 0]),
+    use: document.querySelector("use").getAttribute("href"),
+    shop: document.documentElement.dataset.shop || null,
+})"""
+
+
+def fingerprinted_responses(result: dict, release: Path) -> dict[str, dict]:
+    """Responses for the release's files, keyed by their path in the release; a blueprint's
+    files are in the release under their URL path (shop/static/...)."""
+    paths = {entry["path"] for entry in manifest_of(release).values()}
+    found = {}
+    for response in result["responses"]:
+        path = unquote(urlparse(response["url"]).path).lstrip("/")
+        for candidate in (path, path.removeprefix("static/")):
+            if candidate in paths:
+                found[candidate] = response
+    return found
+
+
+def test_flask_blueprint_page_in_chromium(browser, releases) -> None:
+    release = releases["flask"]
+    for server in serve("flask", release):
+        result = visit(browser, server.base + "/shop/", "document.documentElement.dataset.shop",
+                       SHOP_STATE)
+    assets = manifest_of(release)
+    assert [r for r in result["responses"] if r["status"] >= 400] == []
+    assert result["failed"] == [] and result["console"] == []
+    served = fingerprinted_responses(result, release)
+    for name in ("shop/static/shop.css", "shop/static/badge.png", "shop/static/icons.svg",
+                 "shop/static/shop.js", "bundles/site-all.css"):
+        assert served[assets[name]["path"]]["status"] == 200, name
+    assert {path: r["cache"] for path, r in served.items()} == dict.fromkeys(served, FLASK_IMMUTABLE)
+    state = result["state"]
+    assert state["h2Color"] == "rgb(10, 20, 30)" and state["shop"] == "ok"
+    assert assets["shop/static/badge.png"]["path"].removeprefix("shop/static/") in state["badge"]
+    assert state["img"] == [[f"{server.base}/{assets['shop/static/badge.png']['path']}", True]]
+    assert state["use"] == f"/{assets['shop/static/icons.svg']['path']}#dot"
 
 
 def tamper(release: Path, target: Path) -> dict[str, str]:
