@@ -136,7 +136,7 @@ def _build(config: Config, on_warning: Callable[[Diagnostic], None],
             exclude = [out_dir] + ([config.cache_dir] if config.cache_dir else [])
             # With a build cache, sizes come from the check, which reads every file anyway.
             found = sources.scan(config.sources, config.ignore, exclude, warn,
-                                 sizes=config.cache_dir is None)
+                                 sizes=config.cache_dir is None, prefixes=config.prefixes)
             where = str(config.config_file) if config.config_file else "bundles"
             bundles, problems = bundle.plan(config.bundles, found, where)
             if problems:
@@ -302,7 +302,8 @@ def _settings_key(config: Config, opts: Options) -> str:
     return blake3.blake3(json.dumps([
         __version__, TRANSFORM_VERSION, str(opts.out_dir), opts.minify, opts.gzip, opts.brotli,
         opts.hash_length, opts.url_prefix, config.strict, sorted(config.bundles.items()),
-        [str(root) for root in config.sources]]).encode("utf-8")).hexdigest()
+        [[str(root), config.prefixes.get(root, "")] for root in config.sources],
+    ]).encode("utf-8")).hexdigest()
 
 
 def _inputs_key(found: dict[str, sources.Source], settings: str,

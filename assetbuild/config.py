@@ -20,6 +20,9 @@ class Config:
     """Everything a build needs to know, with paths already absolute."""
 
     sources: list[Path] = field(default_factory=list)
+    # Logical-name prefixes of some sources ("vendor/"), like Django's prefixed
+    # STATICFILES_DIRS; set by `manage.py assetbuild`, not by a file or flag.
+    prefixes: dict[Path, str] = field(default_factory=dict)
     out: Path | None = None
     bundles: dict[str, list[str]] = field(default_factory=dict)
     ignore: list[str] = field(default_factory=list)

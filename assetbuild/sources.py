@@ -9,7 +9,7 @@ import sys
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 from assetbuild.diagnostics import Diagnostic, UsageError, warning
 
@@ -69,8 +69,10 @@ class Ignore:
 
 def scan(roots: list[Path], ignore: Iterable[str] = (), exclude: Iterable[Path] = (),
          on_warning: Callable[[Diagnostic], None] = lambda d: None,
-         sizes: bool = True) -> dict[str, Source]:
+         sizes: bool = True, prefixes: Mapping[Path, str] | None = None) -> dict[str, Source]:
     """Every file under *roots*, keyed by logical name; the first root wins on a clash.
+
+    A root in *prefixes* puts its files under that folder ("vendor/": vendor/x.js).
 
     Folders in *exclude* (the output folder, the cache) are never read. Symlinks are
     followed only when their target stays inside the root. With *sizes* False, sizes are
@@ -83,7 +85,8 @@ def scan(roots: list[Path], ignore: Iterable[str] = (), exclude: Iterable[Path] 
         if not root.is_dir():
             raise UsageError(f"{root}: source folder not found" if not root.exists()
                              else f"{root}: source is not a folder")
-        for source in _walk(root, ignored, excluded, on_warning, sizes):
+        prefix = (prefixes or {}).get(root, "")
+        for source in _walk(root, prefix, ignored, excluded, on_warning, sizes):
             first = found.get(source.logical)
             if first is None:
                 found[source.logical] = source
@@ -113,10 +116,10 @@ def with_sizes(found: dict[str, Source], sizes: list[int] | None,
     return sized
 
 
-def _walk(root: Path, ignored: Ignore, excluded: set[str],
+def _walk(root: Path, prefix: str, ignored: Ignore, excluded: set[str],
           on_warning: Callable[[Diagnostic], None], sizes: bool = True) -> Iterable[Source]:
     real_root = os.path.realpath(root)
-    stack = [(str(root), "", real_root)]  # folder, its logical prefix, its real path
+    stack = [(str(root), prefix, real_root)]  # folder, its logical prefix, its real path
     by_name = operator.attrgetter("name")
     patterns = bool(ignored.patterns)
     while stack:
