@@ -41,7 +41,6 @@ class AssetBuildConfig(AppConfig):
                 # a traceback, and its autoreloader would wait for a file change).
                 raise SystemExit(message)
             raise ImproperlyConfigured(message) from None  # a WSGI or ASGI server
-            return
         runtime.set_default(self.assets)
 
 
