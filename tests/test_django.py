@@ -449,8 +449,10 @@ class Item(models.Model):
 def test_commands_that_serve_no_pages_run_without_a_release(project: Path) -> None:
     (project / "shop" / "models.py").write_text(MODELS, encoding="utf-8")
     (project / "shop" / "tests.py").write_text(SHOP_TESTS, encoding="utf-8")
-    for command in (["check"], ["makemigrations", "shop"], ["migrate"], ["test", "shop"]):
-        proc = run(project, "manage.py", *command)
+    for command in (["manage.py", "check"], ["manage.py", "makemigrations", "shop"],
+                    ["manage.py", "migrate"], ["-m", "django", "migrate"],
+                    ["manage.py", "test", "shop"]):
+        proc = run(project, *command)
         assert proc.returncode == 0, (command, proc.stderr)
         assert "assetbuild" not in proc.stdout + proc.stderr, command
     assert not (project / "release").exists()
@@ -465,9 +467,11 @@ def test_pytest_django_runs_without_a_release(project: Path) -> None:
     assert "1 passed" in proc.stdout
 
 
-@pytest.mark.parametrize("reload", [False, True])
-def test_runserver_stops_at_once_without_a_release(project: Path, reload: bool) -> None:
-    args = ["manage.py", "runserver", f"127.0.0.1:{free_port()}"] + ([] if reload else ["--noreload"])
+@pytest.mark.parametrize("program, reload", [(["manage.py"], False), (["manage.py"], True),
+                                             (["-m", "django"], False)])
+def test_runserver_stops_at_once_without_a_release(project: Path, program: list[str],
+                                                   reload: bool) -> None:
+    args = [*program, "runserver", f"127.0.0.1:{free_port()}"] + ([] if reload else ["--noreload"])
     proc = run(project, *args)
     assert proc.returncode == 1
     manifest = project / "release" / "manifest.json"
@@ -559,3 +563,15 @@ def test_debug_runserver_serves_the_release_with_the_finder(project: Path) -> No
         proc.terminate()
         _, err = proc.communicate(timeout=30)
     assert "assetbuild" not in err
+
+
+@pytest.mark.parametrize("argv, command", [
+    (["manage.py", "migrate"], "migrate"), (["/srv/app/manage.py"], "help"),
+    (["/venv/bin/django-admin", "runserver"], "runserver"),
+    (["/venv/lib/python3.12/site-packages/django/__main__.py", "check"], "check"),
+    (["/venv/bin/gunicorn", "site.wsgi"], None), (["-c"], None), ([], None)])
+def test_the_manage_py_command_is_read_from_argv(argv: list[str], command: str | None) -> None:
+    from assetbuild.django.process import manage_py_command, serves_pages
+    assert manage_py_command(argv) == command
+    if command is not None:
+        assert serves_pages(argv) is (command == "runserver")
