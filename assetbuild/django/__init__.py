@@ -1,5 +1,6 @@
 """Django app: fingerprinted URLs for ``{% static %}``, ``{% load assetbuild %}`` tags, checks,
-and ``manage.py assetbuild``, the build-stage replacement for ``collectstatic``.
+and ``manage.py assetbuild``, which builds the release in the build stage (``collectstatic``
+builds the same one).
 
     INSTALLED_APPS = [..., "django.contrib.staticfiles", "assetbuild.django"]
     STORAGES = {..., "staticfiles": {"BACKEND": "assetbuild.django.ManifestStorage"}}
