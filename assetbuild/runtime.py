@@ -32,7 +32,9 @@ ENV_MANIFEST = "ASSETBUILD_MANIFEST"
 ENV_URL_PREFIX = "ASSETBUILD_URL_PREFIX"
 ENV_RELOAD = "ASSETBUILD_RELOAD"
 ENV_MISSING = "ASSETBUILD_MISSING"
-MISSING_MODES = ("error", "warn")  # what an unknown logical name does
+# What an unknown logical name does: raise, log once and render its plain URL while
+# debugging ("warn"), or do that everywhere ("plain", like Django's manifest_strict=False).
+MISSING_MODES = ("error", "warn", "plain")
 DEFAULT_URL_PREFIX = "/static/"
 BUILD_HINT = "build it with 'assetbuild compile SOURCE... --out RELEASE_DIR'"
 RELOAD_INTERVAL = 0.5  # seconds between two looks at a reloading release's manifest.json
@@ -41,6 +43,8 @@ log = logging.getLogger(__name__)
 
 TAG_KINDS = ("stylesheet", "script", "module", "modulepreload")
 _ATTR_NAME = re.compile(r"[A-Za-z][-A-Za-z0-9_:.]*\Z")
+# Characters a query or fragment keeps as written; others (quotes, <, >, spaces) are escaped.
+_SUFFIX_SAFE = "/?#&=+:;,@!$*()~%"
 
 
 class AssetNotFound(LookupError, ValueError):
@@ -83,13 +87,14 @@ def flag(explicit: bool | str | None, env_name: str, default: bool,
 
 def missing_mode(explicit: str | None, debug: bool | None = None,
                  environ: Mapping[str, str] | None = None) -> str:
-    """What an unknown name does, "error" or "warn": *explicit*, else $ASSETBUILD_MISSING,
-    else "error". Frameworks pass their *debug* flag: "warn" then applies only in debug; in
-    production it is logged once, here, and unknown names stay errors."""
+    """What an unknown name does, "error", "warn" or "plain": *explicit*, else
+    $ASSETBUILD_MISSING, else "error". Frameworks pass their *debug* flag: "warn" then
+    applies only in debug; in production it is logged once, here, and unknown names stay
+    errors. "plain" applies everywhere."""
     value = setting(explicit, ENV_MISSING, "error", environ) or "error"
     mode = value.strip().lower()
     if mode not in MISSING_MODES:
-        raise ValueError(f"{ENV_MISSING} must be 'error' or 'warn', not {value!r}")
+        raise ValueError(f"{ENV_MISSING} must be 'error', 'warn' or 'plain', not {value!r}")
     if mode == "warn" and debug is False:
         log.warning("%s = 'warn' is ignored outside debug mode: an unknown asset name stays "
                     "an error", ENV_MISSING)
@@ -130,11 +135,11 @@ class Assets:
                  importmap: Mapping[str, Any] | None = None, source: str = MANIFEST_NAME,
                  missing: str = "error"):
         if missing not in MISSING_MODES:
-            raise ValueError(f"missing must be 'error' or 'warn', not {missing!r}")
+            raise ValueError(f"missing must be 'error', 'warn' or 'plain', not {missing!r}")
         self.url_prefix = normalize_prefix(url_prefix)
         self.source = source
         self.missing = missing
-        self._warned: set[str] = set()  # unknown names already logged ("warn" mode)
+        self._warned: set[str] = set()  # unknown names already logged ("warn", "plain")
         self._warned_lock = threading.Lock()
         # The release in use (ReloadingAssets turns this into a property that follows rebuilds).
         self._snapshot = self._snapshot_of(manifest, importmap)
@@ -147,7 +152,8 @@ class Assets:
         URLs start with *url_prefix*, else $ASSETBUILD_URL_PREFIX, else '/static/'.
 
         *missing* (else $ASSETBUILD_MISSING, else "error"): an unknown name raises
-        AssetNotFound, or with "warn" logs it once and falls back to its unfingerprinted URL.
+        AssetNotFound, or with "warn" or "plain" logs it once and falls back to its
+        unfingerprinted URL.
 
         With *reload* (else $ASSETBUILD_RELOAD; off by default), for development: lookups
         look at manifest.json at most every RELOAD_INTERVAL seconds and switch to a rebuilt
@@ -185,21 +191,29 @@ class Assets:
             importmap=None if importmap is None else self._absolute_importmap(importmap))
 
     def url(self, name: str) -> str:
-        """The fingerprinted URL of logical *name* (``css/site.css``)."""
+        """The fingerprinted URL of logical *name* (``css/site.css``); a ``?query`` or
+        ``#fragment`` after the name is kept (``img/icons.svg#home``), as Django's
+        ManifestStaticFilesStorage keeps it."""
         snapshot = self._snapshot
         try:
             return snapshot.urls[name]
         except KeyError:
-            self._missing(snapshot, name)
-            return self.file_url(name)
+            pass
+        path, suffix = _split_suffix(name)
+        suffix = quote(suffix, safe=_SUFFIX_SAFE)
+        found = snapshot.urls.get(path)
+        if found is not None:
+            return found + suffix
+        self._missing(snapshot, path)
+        return self.file_url(path) + suffix
 
     def file_url(self, path: str) -> str:
         """The URL of *path*, relative to the release folder, under the URL prefix."""
         return self.url_prefix + quote(path)
 
     def path(self, name: str) -> str:
-        """The file of logical *name*, relative to the release folder (in "warn" mode, an
-        unknown *name* itself)."""
+        """The file of logical *name*, relative to the release folder (in "warn" or
+        "plain" mode, an unknown *name* itself)."""
         snapshot = self._snapshot
         entry = snapshot.manifest.assets.get(name)
         if entry is None:
@@ -218,7 +232,8 @@ class Assets:
             raise AssetNotFound(name, self.source, snapshot.urls) from None
 
     def _missing(self, snapshot: _Snapshot, name: str) -> None:
-        """Raise AssetNotFound for *name*; in "warn" mode log it instead, once per name."""
+        """Raise AssetNotFound for *name*; in "warn" and "plain" modes log it instead,
+        once per name."""
         if self.missing == "error":
             raise AssetNotFound(name, self.source, snapshot.urls)
         with self._warned_lock:
@@ -229,7 +244,7 @@ class Assets:
 
     def integrity(self, name: str) -> str:
         """The Subresource Integrity value of logical *name* (``sha384-...``; in "warn"
-        mode "" for an unknown name)."""
+        or "plain" mode "" for an unknown name)."""
         snapshot = self._snapshot
         entry = snapshot.manifest.assets.get(name)
         if entry is None:
@@ -258,7 +273,8 @@ class Assets:
 
         *kind* overrides the guess from the name; *attrs* add attributes (``defer=True``,
         ``nonce="..."``, ``data_x="y"`` becomes ``data-x="y"``; False or None leaves one out).
-        In "warn" mode an unknown name gets its unfingerprinted URL and no integrity.
+        In "warn" or "plain" mode an unknown name gets its unfingerprinted URL and no
+        integrity.
         """
         snapshot = self._snapshot  # one release for the whole tag, even while reloading
         entry = snapshot.manifest.assets.get(name)
@@ -345,6 +361,12 @@ class ReloadingAssets(Assets):
         finally:
             self._due = time.monotonic() + RELOAD_INTERVAL
             self._lock.release()
+
+
+def _split_suffix(name: str) -> tuple[str, str]:
+    """``a.css?v=2#x`` -> (``a.css``, ``?v=2#x``): a name and the query or fragment after it."""
+    cut = min((i for i in (name.find("?"), name.find("#")) if i >= 0), default=len(name))
+    return name[:cut], name[cut:]
 
 
 def _guess_kind(name: str, entry: Entry | None) -> str:

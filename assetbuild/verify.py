@@ -94,19 +94,26 @@ def _check(release: _Release, report: Report, extra: bool) -> Report:
         if detail:
             report.problems.append(Problem("corrupt", ref.path, f"{detail} (asset {ref.asset!r})"))
     needed = {ref.path for ref in refs}
-    _check_importmap(release, needed, report)
+    _check_importmap(release, manifest, needed, report)
     if extra:
         report.problems.extend(Problem("extra", p, "not in the manifest")
                                for p in release.names() if p not in needed and not is_metadata(p))
     return report
 
 
-def _check_importmap(release: _Release, needed: set[str], report: Report) -> None:
-    """importmap.json, when there, must be valid and point only at files the manifest names."""
+def _check_importmap(release: _Release, manifest: Manifest, needed: set[str],
+                     report: Report) -> None:
+    """importmap.json must be valid and point only at files the manifest names; it may be
+    missing only when the manifest lists no ES module."""
     opened = release.open(IMPORTMAP_NAME)
     if isinstance(opened, Problem):
+        modules = sum(1 for e in manifest.assets.values() if e.extra.get("module") is True)
         if opened.kind != "missing":
             report.problems.append(opened)
+        elif modules:
+            report.problems.append(Problem(
+                "missing", IMPORTMAP_NAME, f"the manifest lists {modules} ES module(s), so "
+                "pages using the import map need it; rebuild the release"))
         return
     report.checked += 1
     with opened as stream:

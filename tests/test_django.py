@@ -5,10 +5,16 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import textwrap
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 from releases import paths, write_release
@@ -32,6 +38,7 @@ TEMPLATES = [
      "OPTIONS": {"extensions": ["assetbuild.jinja.AssetExtension"]}},
 ]
 ROOT_URLCONF = "urls"
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}}
 """
 
 MANAGE = """\
@@ -53,8 +60,10 @@ def project(tmp_path: Path) -> Path:
 
 def run(project: Path, *args: str, code: str | None = None, **env: str) -> subprocess.CompletedProcess:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("ASSETBUILD_", "DJANGO_"))}
+    # The package of this tree, not whichever one is installed.
     full_env.update(DJANGO_SETTINGS_MODULE="settings",
-                    PYTHONPATH=os.pathsep.join([str(project), str(TESTS)]), **env)
+                    PYTHONPATH=os.pathsep.join([str(project), str(TESTS), str(TESTS.parent)]),
+                    **env)
     argv = ["-c", textwrap.dedent(code)] if code is not None else list(args)
     return subprocess.run([sys.executable, *argv], cwd=project, env=full_env, capture_output=True,
                           text=True, timeout=120)
@@ -184,7 +193,7 @@ def test_a_bad_missing_setting_stops_start_up(project: Path) -> None:
     assert proc.returncode != 0
     assert proc.stderr.strip().splitlines()[-1].startswith(
         "django.core.exceptions.ImproperlyConfigured: assetbuild: ASSETBUILD_MISSING must be "
-        "'error' or 'warn', not 'loud'")
+        "'error', 'warn' or 'plain', not 'loud'")
 
 
 @pytest.mark.parametrize("damage", ["missing", "corrupt"])
@@ -203,11 +212,12 @@ def test_wsgi_start_up_fails_without_a_good_manifest(project: Path, damage: str)
     assert "python manage.py assetbuild" in last
 
 
-def test_manage_py_check_reports_a_missing_release(project: Path) -> None:
-    proc = run(project, "manage.py", "check")
+def test_check_deploy_reports_a_missing_release(project: Path) -> None:
+    proc = run(project, "manage.py", "check", "--deploy")
     assert proc.returncode == 1
-    assert "assetbuild.E001" in proc.stderr
-    assert str(project / "release" / "manifest.json") + ": manifest not found" in proc.stderr
+    assert ("?: (assetbuild.E001) the asset release could not be loaded: "
+            f"{project / 'release' / 'manifest.json'}: manifest not found; build it with "
+            "'assetbuild compile'") in proc.stderr.splitlines()
 
 
 def test_manage_py_check_passes_with_a_release(project: Path) -> None:
@@ -264,15 +274,26 @@ def test_manage_py_assetbuild_compiles_dirs_and_app_static(project: Path) -> Non
     assert shown.stdout.strip() == "/static/" + p["shop/only-app.js"]
 
 
-def test_manage_py_assetbuild_refuses_prefixed_dirs(project: Path) -> None:
-    (project / "assets").mkdir()
+def test_manage_py_assetbuild_takes_prefixed_dirs_and_skips_what_collectstatic_ignores(
+        project: Path) -> None:
+    vendor = project / "node_modules" / "lib"
+    (vendor / "CVS").mkdir(parents=True)
+    (vendor / "lib.css").write_text("b { color: red }\n", encoding="utf-8")
+    (vendor / "lib.css~").write_text("editor backup\n", encoding="utf-8")
+    (vendor / "CVS" / "Entries").write_text("cvs\n", encoding="utf-8")
+    (vendor / ".hidden.js").write_text("var h;\n", encoding="utf-8")
+    (project / "shop" / "static" / "shop" / "a.css").write_text(
+        'a { background: url("../vendor/lib.css") }\n', encoding="utf-8")
     with open(project / "settings.py", "a", encoding="utf-8") as fh:
-        fh.write('STATICFILES_DIRS = [("vendor", BASE_DIR / "assets")]\n')
+        fh.write('STATICFILES_DIRS = [("vendor", BASE_DIR / "node_modules" / "lib")]\n')
     proc = run(project, "manage.py", "assetbuild")
-    assert proc.returncode == 1
-    assert "CommandError: STATICFILES_DIRS entry ('vendor'" in proc.stderr
-    assert "prefixed folders are not supported" in proc.stderr
-    assert "Traceback" not in proc.stderr
+    assert proc.returncode == 0, proc.stderr
+    p = paths(project / "release")
+    assert set(p) == {"vendor/lib.css", "shop/a.css"}
+    assert p["vendor/lib.css"].startswith("vendor/lib.")
+    css = (project / "release" / p["shop/a.css"]).read_text(encoding="utf-8")
+    assert css == f'a{{background:url("../{p["vendor/lib.css"]}")}}'
+    assert verify_extra(project).returncode == 0
 
 
 def test_manage_py_assetbuild_reports_build_errors_by_file(project: Path) -> None:
@@ -283,3 +304,274 @@ def test_manage_py_assetbuild_reports_build_errors_by_file(project: Path) -> Non
     assert str(css) in proc.stderr and "missing.png" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (project / "release" / "manifest.json").exists()
+
+
+def verify_extra(project: Path) -> subprocess.CompletedProcess:
+    """`assetbuild verify --extra` on the project's release: every file listed, nothing else."""
+    proc = run(project, "-m", "assetbuild", "verify", "--extra", "release")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc
+
+
+def add_sources(project: Path) -> None:
+    static = project / "shop" / "static" / "shop"
+    (static / "site.css").write_text('body { background: url("bg.png") }\n', encoding="utf-8")
+    (static / "bg.png").write_bytes(b"\x89PNG not really")
+    (static / "app.js").write_text("var answer = 42;\n", encoding="utf-8")
+
+
+def test_collectstatic_builds_the_release_as_manage_py_assetbuild_does(project: Path) -> None:
+    add_sources(project)
+    proc = run(project, "manage.py", "collectstatic", "--noinput")
+    assert proc.returncode == 0, proc.stderr
+    verify_extra(project)  # fingerprinted files only: no plain copies beside them
+    p = paths(project / "release")
+    assert set(p) == {"shop/site.css", "shop/bg.png", "shop/app.js"}
+    assert (project / "release" / p["shop/site.css"]).read_text(encoding="utf-8") == (
+        f'body{{background:url("{p["shop/bg.png"].rpartition("/")[2]}")}}')
+    shown = run(project, code="""\
+        import django
+        django.setup()
+        from django.templatetags.static import static
+        print(static("shop/app.js"))
+    """)
+    assert shown.stdout.strip() == "/static/" + p["shop/app.js"]
+    again = run(project, "manage.py", "assetbuild")  # the same release, built the other way
+    assert again.returncode == 0, again.stderr
+    assert paths(project / "release") == p
+
+
+def test_collectstatic_clear_removes_old_plain_copies(project: Path) -> None:
+    add_sources(project)
+    (project / "release" / "shop").mkdir(parents=True)
+    (project / "release" / "shop" / "app.js").write_text("left by an old collectstatic\n")
+    proc = run(project, "manage.py", "collectstatic", "--noinput", "--clear")
+    assert proc.returncode == 0, proc.stderr
+    assert not (project / "release" / "shop" / "app.js").exists()
+    verify_extra(project)
+
+
+def test_collectstatic_dry_run_writes_nothing(project: Path) -> None:
+    add_sources(project)
+    proc = run(project, "manage.py", "collectstatic", "--noinput", "--dry-run")
+    assert proc.returncode == 0, proc.stderr
+    assert not (project / "release").exists() or not any((project / "release").rglob("*"))
+
+
+def test_collectstatic_link_is_refused_in_one_line(project: Path) -> None:
+    add_sources(project)
+    proc = run(project, "manage.py", "collectstatic", "--noinput", "--link")
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines()[-1].startswith("CommandError: ")
+    assert "run it without --link" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (project / "release" / "manifest.json").exists()
+
+
+def test_collectstatic_reports_build_errors_by_file(project: Path) -> None:
+    css = project / "shop" / "static" / "shop" / "a.css"
+    css.write_text('a { background: url("missing.png") }\n', encoding="utf-8")
+    proc = run(project, "manage.py", "collectstatic", "--noinput", ASSETBUILD_STRICT="1")
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines()[-1].startswith(f"CommandError: {css}:1")
+    assert "missing.png" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("name, suffix", [("img/logo.png", "#frag"), ("css/site.css", "?v=2"),
+                                          ("css/site.css", "?v=2#x")])
+def test_static_keeps_a_query_or_fragment(project: Path, name: str, suffix: str) -> None:
+    write_release(project / "release")
+    proc = run(project, code=f"""\
+        import django
+        django.setup()
+        from django.template import engines
+        from django.templatetags.static import static
+        print(engines["django"].from_string("{{% load static %}}{{% static '{name}{suffix}' %}}").render({{}}))
+        print(static("{name}{suffix}"))
+    """)
+    assert proc.returncode == 0, proc.stderr
+    url = "/static/" + paths(project / "release")[name] + suffix
+    assert proc.stdout.splitlines() == [url, url]
+
+
+PLAIN = """\
+import django
+django.setup()
+from django.template import engines
+from django.templatetags.static import static
+dtl = engines["django"].from_string(
+    "{% load static assetbuild %}{% static 'js/ap.js' %}|{% asset_tag 'js/ap.js' %}|"
+    "{% static 'css/site.css' %}")
+print(dtl.render({}))
+print(dtl.render({}))
+print(engines["jinja2"].from_string("{{ asset_url('img/nope.png#x') }}").render({}))
+"""
+
+
+def test_plain_missing_mode_falls_back_in_production(project: Path) -> None:
+    write_release(project / "release")
+    set_missing(project, debug=False, mode="plain")
+    proc = run(project, code=PLAIN)
+    assert proc.returncode == 0, proc.stderr
+    css = "/static/" + paths(project / "release")["css/site.css"]
+    tag = '<script src="/static/js/ap.js" crossorigin="anonymous"></script>'
+    assert proc.stdout.splitlines() == [f"/static/js/ap.js|{tag}|{css}", f"/static/js/ap.js|{tag}|{css}",
+                                        "/static/img/nope.png#x"]
+    manifest = project / "release" / "manifest.json"
+    assert proc.stderr.splitlines() == [
+        f"asset 'js/ap.js' is not in {manifest}; did you mean 'js/app.js'?",
+        f"asset 'img/nope.png' is not in {manifest}; did you mean 'img/logo.png'?"]
+
+
+def test_plain_missing_mode_from_the_environment(project: Path) -> None:
+    write_release(project / "release")
+    proc = run(project, code=PLAIN, ASSETBUILD_MISSING="plain")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[2] == "/static/img/nope.png#x"
+
+
+SHOP_TESTS = """\
+from django.test import SimpleTestCase
+
+class Smoke(SimpleTestCase):
+    def test_settings(self):
+        from django.conf import settings
+        self.assertEqual(settings.STATIC_URL, "/static/")
+"""
+
+MODELS = """\
+from django.db import models
+
+class Item(models.Model):
+    name = models.CharField(max_length=20)
+"""
+
+
+def test_commands_that_serve_no_pages_run_without_a_release(project: Path) -> None:
+    (project / "shop" / "models.py").write_text(MODELS, encoding="utf-8")
+    (project / "shop" / "tests.py").write_text(SHOP_TESTS, encoding="utf-8")
+    for command in (["manage.py", "check"], ["manage.py", "makemigrations", "shop"],
+                    ["manage.py", "migrate"], ["-m", "django", "migrate"],
+                    ["manage.py", "test", "shop"]):
+        proc = run(project, *command)
+        assert proc.returncode == 0, (command, proc.stderr)
+        assert "assetbuild" not in proc.stdout + proc.stderr, command
+    assert not (project / "release").exists()
+
+
+def test_pytest_django_runs_without_a_release(project: Path) -> None:
+    (project / "test_smoke.py").write_text(
+        "def test_static_url(settings):\n    assert settings.STATIC_URL == '/static/'\n",
+        encoding="utf-8")
+    proc = run(project, "-m", "pytest", "-q", "-p", "pytest_django", "test_smoke.py")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "1 passed" in proc.stdout
+
+
+@pytest.mark.parametrize("program, reload", [(["manage.py"], False), (["manage.py"], True),
+                                             (["-m", "django"], False)])
+def test_runserver_stops_at_once_without_a_release(project: Path, program: list[str],
+                                                   reload: bool) -> None:
+    args = [*program, "runserver", f"127.0.0.1:{free_port()}"] + ([] if reload else ["--noreload"])
+    proc = run(project, *args)
+    assert proc.returncode == 1
+    manifest = project / "release" / "manifest.json"
+    assert proc.stderr.splitlines() == [
+        f"assetbuild: {manifest}: manifest not found; build it with 'assetbuild compile' "
+        "(in the build stage, run 'python manage.py assetbuild')"]
+
+
+def test_asgi_start_up_fails_without_a_release(project: Path) -> None:
+    proc = run(project, code="""\
+        from django.core.asgi import get_asgi_application
+        get_asgi_application()
+    """)
+    assert proc.returncode != 0
+    assert proc.stderr.strip().splitlines()[-1].startswith(
+        "django.core.exceptions.ImproperlyConfigured: assetbuild: "
+        f"{project / 'release' / 'manifest.json'}: manifest not found")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def runserver(project: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`manage.py runserver --noreload` on a free port; yields its base URL once it answers."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ASSETBUILD_", "DJANGO_"))}
+    env.update(DJANGO_SETTINGS_MODULE="settings",
+               PYTHONPATH=os.pathsep.join([str(project), str(TESTS), str(TESTS.parent)]))
+    proc = subprocess.Popen([sys.executable, "manage.py", "runserver", "--noreload",
+                             f"127.0.0.1:{port}"], cwd=project, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"runserver did not start: {proc.communicate()}")
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}", proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_debug_runserver_warns_at_start_when_it_would_404(project: Path) -> None:
+    write_release(project / "release")
+    with open(project / "settings.py", "a", encoding="utf-8") as fh:
+        fh.write("DEBUG = True\n")
+    with runserver(project) as (base, proc):
+        assert status(f"{base}/static/{paths(project / 'release')['css/site.css']}") == 404
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    assert ("?: (assetbuild.W002) runserver with DEBUG = True serves /static/ from the source "
+            "folders, where the fingerprinted names of the release do not exist (every asset "
+            "would be a 404)") in err.splitlines()
+    assert ("\tHINT: add 'assetbuild.django.finders.ReleaseFinder' to STATICFILES_FINDERS"
+            in err.splitlines())
+
+
+def test_debug_runserver_serves_the_release_with_the_finder(project: Path) -> None:
+    write_release(project / "release")
+    (project / "shop" / "static" / "shop" / "plain.txt").write_text("a source\n", encoding="utf-8")
+    with open(project / "settings.py", "a", encoding="utf-8") as fh:
+        fh.write("DEBUG = True\nSTATICFILES_FINDERS = [\n"
+                 "    'assetbuild.django.finders.ReleaseFinder',\n"
+                 "    'django.contrib.staticfiles.finders.FileSystemFinder',\n"
+                 "    'django.contrib.staticfiles.finders.AppDirectoriesFinder']\n")
+    p = paths(project / "release")
+    with runserver(project) as (base, proc):
+        with urllib.request.urlopen(f"{base}/static/{p['css/site.css']}", timeout=10) as response:
+            assert response.read() == (project / "release" / p["css/site.css"]).read_bytes()
+        assert status(f"{base}/static/shop/plain.txt") == 200  # sources are still served
+        assert status(f"{base}/static/manifest.json") == 404  # only files the manifest lists
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    assert "assetbuild" not in err
+
+
+@pytest.mark.parametrize("argv, command", [
+    (["manage.py", "migrate"], "migrate"), (["/srv/app/manage.py"], "help"),
+    (["/venv/bin/django-admin", "runserver"], "runserver"),
+    (["/venv/lib/python3.12/site-packages/django/__main__.py", "check"], "check"),
+    (["/venv/bin/gunicorn", "site.wsgi"], None), (["-c"], None), ([], None)])
+def test_the_manage_py_command_is_read_from_argv(argv: list[str], command: str | None) -> None:
+    from assetbuild.django.process import manage_py_command, serves_pages
+    assert manage_py_command(argv) == command
+    if command is not None:
+        assert serves_pages(argv) is (command == "runserver")

@@ -234,8 +234,31 @@ def test_missing_mode_from_argument_environment_or_default(release: Path) -> Non
     assert Assets.load(release, environ={"ASSETBUILD_MISSING": "warn"}, missing="error").missing == "error"
     with pytest.raises(AssetNotFound):
         Assets.load(release, environ={"ASSETBUILD_MISSING": "error"}).tag("js/nope.js")
-    with pytest.raises(ValueError, match="ASSETBUILD_MISSING must be 'error' or 'warn', not 'loud'"):
+    with pytest.raises(ValueError, match="ASSETBUILD_MISSING must be 'error', 'warn' or 'plain', not 'loud'"):
         Assets.load(release, environ={"ASSETBUILD_MISSING": "loud"})
+
+
+def test_plain_mode_holds_outside_debug_too(caplog) -> None:
+    with caplog.at_level(logging.WARNING, logger="assetbuild.runtime"):
+        assert runtime.missing_mode("plain", debug=False, environ=NO_ENV) == "plain"
+        assert runtime.missing_mode(None, debug=False, environ={"ASSETBUILD_MISSING": "Plain"}) == "plain"
+    assert caplog.records == []
+
+
+@pytest.mark.parametrize("suffix", ["#home", "?v=2", "?v=2#x", "?#iefix"])
+def test_query_and_fragment_after_a_name_are_kept(release: Path, suffix: str) -> None:
+    assets = Assets.load(release, environ=NO_ENV)
+    assert assets.url("img/logo.png" + suffix) == "/static/" + paths(release)["img/logo.png"] + suffix
+    with pytest.raises(AssetNotFound, match="asset 'img/lgo.png' is not in"):
+        assets.url("img/lgo.png" + suffix)
+    fallback = Assets.load(release, environ=NO_ENV, missing="warn")
+    assert fallback.url("img/lgo.png" + suffix) == "/static/img/lgo.png" + suffix
+
+
+def test_a_query_is_escaped_where_it_could_leave_an_attribute(release: Path) -> None:
+    assets = Assets.load(release, environ=NO_ENV)
+    assert assets.url("""img/logo.png?a="'><b c""") == (
+        "/static/" + paths(release)["img/logo.png"] + "?a=%22%27%3E%3Cb%20c")
 
 
 def test_warn_mode_outside_debug_stays_an_error_and_says_so(caplog) -> None:
@@ -248,7 +271,7 @@ def test_warn_mode_outside_debug_stays_an_error_and_says_so(caplog) -> None:
         "stays an error"]
 
 
-@pytest.mark.parametrize("name", ['x"><script>alert(1)</script>.js', "a?x=1#y.js", "//evil.example/a.js",
+@pytest.mark.parametrize("name", ['x"><script>alert(1)</script>.js', "//evil.example/a.js",
                                   "../../../etc/passwd.js", "a b\n.js"])
 def test_warn_mode_fallback_urls_keep_the_origin_and_the_attribute(release: Path, name: str) -> None:
     assets = Assets.load(release, url_prefix="https://cdn.example.com/s/", environ=NO_ENV,

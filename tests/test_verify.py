@@ -194,3 +194,26 @@ def test_every_release_command_refuses_an_escaping_manifest_path(tmp_path, comma
     assert "is not a relative path inside the release" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert sorted(p for p in tmp_path.rglob("*")) == before  # nothing written or removed
+
+
+def test_release_with_modules_but_no_import_map_fails(tmp_path):
+    src = tmp_path / "static"
+    (src / "js").mkdir(parents=True)
+    (src / "js" / "util.mjs").write_text("export const x = 1;\n")
+    (src / "js" / "main.mjs").write_text("import {x} from './util.mjs';\nconsole.log(x);\n")
+    out = tmp_path / "out"
+    assert run_cli("compile", src, "--out", out).returncode == 0
+    assert run_cli("verify", out).returncode == 0
+    (out / "importmap.json").unlink()
+
+    proc = run_cli("verify", out)
+    assert proc.returncode == 1
+    assert ("missing: importmap.json: the manifest lists 2 ES module(s), so pages using the "
+            "import map need it; rebuild the release") in proc.stdout.splitlines()
+
+
+def test_release_without_modules_needs_no_import_map(tmp_path):
+    out, _ = release(tmp_path)  # no modules, so no importmap.json
+    assert not (out / "importmap.json").exists()
+    proc = run_cli("verify", out, "--extra")
+    assert proc.returncode == 0, proc.stdout + proc.stderr

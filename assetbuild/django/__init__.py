@@ -1,5 +1,6 @@
 """Django app: fingerprinted URLs for ``{% static %}``, ``{% load assetbuild %}`` tags, checks,
-and ``manage.py assetbuild``, the build-stage replacement for ``collectstatic``.
+and ``manage.py assetbuild``, which builds the release in the build stage (``collectstatic``
+builds the same one).
 
     INSTALLED_APPS = [..., "django.contrib.staticfiles", "assetbuild.django"]
     STORAGES = {..., "staticfiles": {"BACKEND": "assetbuild.django.ManifestStorage"}}
@@ -7,9 +8,9 @@ and ``manage.py assetbuild``, the build-stage replacement for ``collectstatic``.
 Settings: ``ASSETBUILD_MANIFEST`` (default ``STATIC_ROOT/manifest.json``, or
 $ASSETBUILD_MANIFEST), ``ASSETBUILD_URL_PREFIX`` (default $ASSETBUILD_URL_PREFIX, then
 ``STATIC_URL``), ``ASSETBUILD_RELOAD`` (default $ASSETBUILD_RELOAD, then ``DEBUG``) and
-``ASSETBUILD_MISSING`` ("warn" logs an unknown asset name instead of raising; honoured only
-with ``DEBUG``). The release is loaded once, in ``AppConfig.ready()``; with reload on,
-lookups follow rebuilds.
+``ASSETBUILD_MISSING`` ("warn" logs an unknown asset name instead of raising, honoured only
+with ``DEBUG``; "plain" does so in production too). The release is loaded once, in
+``AppConfig.ready()``; with reload on, lookups follow rebuilds.
 """
 
 from __future__ import annotations

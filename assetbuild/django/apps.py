@@ -1,8 +1,8 @@
-"""The app config: loads the release at start-up and fails loudly when it cannot."""
+"""The app config: loads the release at start-up; a process that serves pages stops there
+when it cannot (see ``assetbuild.django.process``), any other keeps the reason."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from django.apps import AppConfig, apps
@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from assetbuild import runtime
+from assetbuild.django.process import manage_py_command, serves_pages
 from assetbuild.manifest import MANIFEST_NAME, ManifestError
 from assetbuild.runtime import (ENV_MANIFEST, ENV_RELOAD, ENV_URL_PREFIX, Assets, flag,
                                 missing_mode, setting)
@@ -32,13 +33,14 @@ class AssetBuildConfig(AppConfig):
                                       reload=reload_setting(), missing=missing_setting())
         except (ManifestError, ValueError) as exc:
             self.error = str(exc)
-            # manage.py commands start without a release (the build stage makes it) and
-            # report the error through the system check; a web server must not start.
-            if not _started_by_manage_py():
-                raise ImproperlyConfigured(
-                    f"assetbuild: {exc} (in the build stage, run 'python manage.py assetbuild')"
-                ) from None
-            return
+            if not serves_pages():  # a build stage's or CI's command: no release needed
+                return
+            message = f"assetbuild: {exc} (in the build stage, run 'python manage.py assetbuild')"
+            if manage_py_command() is not None:
+                # runserver: one line and exit 1, like a CommandError (an exception would be
+                # a traceback, and its autoreloader would wait for a file change).
+                raise SystemExit(message)
+            raise ImproperlyConfigured(message) from None  # a WSGI or ASGI server
         runtime.set_default(self.assets)
 
 
@@ -75,14 +77,3 @@ def loaded_assets() -> Assets:
         raise ImproperlyConfigured(f"assetbuild: {config.error}")
     return config.assets
 
-
-def _started_by_manage_py() -> bool:
-    from django.core.management import ManagementUtility
-
-    target = ManagementUtility.execute.__code__
-    frame = sys._getframe(1)
-    while frame is not None:
-        if frame.f_code is target:
-            return True
-        frame = frame.f_back
-    return False

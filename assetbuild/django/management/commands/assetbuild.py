@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from django.apps import apps
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-
-from assetbuild.django.apps import manifest_setting, url_prefix_setting
+from django.core.management.base import BaseCommand, CommandParser
 
 
 class Command(BaseCommand):
@@ -23,38 +18,8 @@ class Command(BaseCommand):
                             help="copy JS and CSS without minifying")
 
     def handle(self, *args: Any, minify: bool | None = None, **options: Any) -> None:
-        from assetbuild import config as config_mod
-        from assetbuild.compiler import compile_release
-        from assetbuild.diagnostics import BuildError, UsageError
+        from assetbuild.django.build import build_release
 
-        manifest = manifest_setting()
-        if manifest is None:
-            raise CommandError("set STATIC_ROOT (or ASSETBUILD_MANIFEST) to say where the "
-                               "release goes")
-        out = Path(manifest).parent if manifest.endswith(".json") else Path(manifest)
-        flags = {"sources": [str(p) for p in source_folders()], "out": str(out),
-                 "url_prefix": url_prefix_setting(), "minify": minify}
-        try:
-            cfg = config_mod.load(flags, cwd=Path(getattr(settings, "BASE_DIR", Path.cwd())))
-            result = compile_release(cfg, on_warning=lambda d: self.stderr.write(d.format()))
-        except UsageError as exc:
-            raise CommandError(str(exc)) from None
-        except BuildError as exc:
-            raise CommandError("\n".join(d.format() for d in exc.diagnostics)) from None
+        result = build_release(lambda d: self.stderr.write(d.format()), minify=minify)
         if options.get("verbosity", 1) > 0:
             self.stdout.write(result.describe())
-
-
-def source_folders() -> list[Path]:
-    """STATICFILES_DIRS in order, then each installed app's static/ folder (first one wins)."""
-    folders = []
-    for item in getattr(settings, "STATICFILES_DIRS", []):
-        if isinstance(item, (tuple, list)):
-            raise CommandError(f"STATICFILES_DIRS entry {item!r}: prefixed folders are not "
-                               "supported; move the files into a sub-folder of that name")
-        folders.append(Path(item))
-    for app_config in apps.get_app_configs():
-        static = Path(app_config.path) / "static"
-        if static.is_dir():
-            folders.append(static)
-    return folders
