@@ -6,8 +6,9 @@
 
 After it, ``url_for('static', filename='css/site.css')`` returns the fingerprinted URL, the
 Jinja globals of ``assetbuild.jinja`` are there, and the static route serves the files the
-manifest lists (nothing else) with ``Cache-Control: public, max-age=31536000, immutable``,
-and their ``.br``/``.gz`` twins when the browser accepts them.
+manifest lists (nothing else) with ``Cache-Control: public, max-age=31536000, immutable``
+(copies under plain names, which each build replaces: ``public, max-age=60``), and their
+``.br``/``.gz`` twins when the browser accepts them.
 
 Config keys (relative paths are relative to ``app.root_path``):
   ASSETBUILD_MANIFEST    manifest.json or its release folder (else $ASSETBUILD_MANIFEST)
@@ -31,11 +32,12 @@ from flask import Flask, Response, abort, request, send_from_directory
 from flask.cli import ScriptInfo
 
 from assetbuild.jinja import AssetExtension
-from assetbuild.manifest import MANIFEST_NAME
+from assetbuild.manifest import MANIFEST_NAME, PlainCopy
 from assetbuild.runtime import (ENV_MANIFEST, ENV_RELOAD, ENV_URL_PREFIX, Assets, flag,
                                 missing_mode, setting)
 
 IMMUTABLE_MAX_AGE = 31536000
+PLAIN_MAX_AGE = 60  # copies under plain names, which each build replaces
 # Set by `flask assetbuild ...` while it loads the app: the release does not exist yet.
 _build_stage = False
 
@@ -126,23 +128,29 @@ def _remote_url_for(url_for: Callable[..., str], assets: Assets) -> Callable[...
 
 
 def _serve(assets: Assets, folder: Path, filename: str) -> Response:
-    entry = assets.file_entry(filename)  # of the release in use, which may have been rebuilt
-    if entry is None:  # only the release's files are served: no manifest, no stray files
+    # Of the release in use, which may have been rebuilt: a fingerprinted file or a copy
+    # under a plain name. Only the release's files are served: no manifest, no stray files.
+    file = assets.file_entry(filename) or assets.plain_copy(filename)
+    if file is None:
         abort(404)
     response = None
     for coding in ("br", "gzip"):
-        if coding in entry.encodings and request.accept_encodings[coding]:
-            response = send_from_directory(folder, entry.encodings[coding],
+        if coding in file.encodings and request.accept_encodings[coding]:
+            response = send_from_directory(folder, file.encodings[coding],
                                            mimetype=_media_type(filename))
             response.content_encoding = coding
             break
     if response is None:
         response = send_from_directory(folder, filename)
-    if entry.encodings:
+    if file.encodings:
         response.vary.add("Accept-Encoding")
+    response.cache_control.no_cache = None
     response.cache_control.public = True
-    response.cache_control.max_age = IMMUTABLE_MAX_AGE
-    response.cache_control.immutable = True
+    if isinstance(file, PlainCopy):  # replaced by the next build: browsers look again soon
+        response.cache_control.max_age = PLAIN_MAX_AGE
+    else:
+        response.cache_control.max_age = IMMUTABLE_MAX_AGE
+        response.cache_control.immutable = True
     return response
 
 

@@ -1,0 +1,82 @@
+"""Copies under plain names: libraries such as tinymce, ace, MathJax or monaco's loader
+build file URLs at run time from a base path and ask for ``themes/silver/theme.min.js``,
+not its fingerprinted name. Assets matching the ``plain_names`` patterns are also written
+under their logical names (with their .gz/.br), before the manifest that lists them.
+
+A plain name is not content-addressed: each build replaces its file through a rename,
+so it must be served with short caching.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from pathlib import Path
+from typing import Callable, Iterable
+
+from assetbuild.compress import ENCODING_SUFFIX
+from assetbuild.diagnostics import Diagnostic, warning
+from assetbuild.manifest import PlainCopy
+from assetbuild.output import same_bytes, second_name
+from assetbuild.release import is_metadata
+from assetbuild.sources import Ignore
+from assetbuild.transform import Written
+
+
+def plan(written: dict[str, Written], patterns: Iterable[str],
+         warn: Callable[[Diagnostic], None]) -> dict[str, PlainCopy]:
+    """The plain copy of each asset whose logical name matches *patterns* (the rules of
+    ``ignore``: a pattern with '/' matches the path, one without a file name anywhere).
+    A copy whose name a fingerprinted file, the release's own files or another copy
+    holds already is left out, with a warning."""
+    matches = Ignore(patterns)
+    if not matches.patterns:
+        return {}
+    claimed = {p for w in written.values() for p in (w.path, *w.encoding_paths().values())}
+    copies = {}
+    for name in sorted(written):
+        if not matches(name, posixpath.basename(name)):
+            continue
+        copy = PlainCopy(name, {enc: name + ENCODING_SUFFIX[enc] for enc in written[name].encodings})
+        paths = [copy.path, *copy.encodings.values()]
+        taken = [p for p in paths if p in claimed or is_metadata(p)]
+        if taken:
+            warn(warning(f"not written under its plain name: {taken[0]} is a file of the "
+                         "release already", file=name))
+            continue
+        claimed.update(paths)
+        copies[name] = copy
+    return copies
+
+
+def write(out_dir: Path, written: dict[str, Written], copies: dict[str, PlainCopy]) -> None:
+    """Put each copy in place (a hard link to the fingerprinted file where the file system
+    allows), replacing an older one atomically, and remove a plain variant this build no
+    longer has (a stale .gz would be served for new bytes)."""
+    claimed = {p for c in copies.values() for p in (c.path, *c.encodings.values())}
+    for name, copy in copies.items():
+        asset = written[name]
+        fingerprinted = asset.encoding_paths()
+        _place(out_dir / asset.path, out_dir / copy.path)
+        for enc, suffix in ENCODING_SUFFIX.items():
+            if enc in copy.encodings:
+                _place(out_dir / fingerprinted[enc], out_dir / copy.encodings[enc])
+            elif copy.path + suffix not in claimed:
+                _remove_stale(out_dir / (copy.path + suffix))
+
+
+def _place(source: Path, dest: Path) -> None:
+    try:
+        if os.path.samefile(source, dest) or same_bytes(source, dest):
+            return  # a rebuild of unchanged sources changes nothing
+    except OSError:
+        pass  # not there yet
+    second_name(source, dest)
+
+
+def _remove_stale(path: Path) -> None:
+    try:
+        if not path.is_symlink() and path.is_file():
+            path.unlink()
+    except OSError:
+        pass
