@@ -9,8 +9,9 @@ so it must be served with short caching.
 
 from __future__ import annotations
 
+import fnmatch
 import os
-import posixpath
+import re
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -19,24 +20,21 @@ from assetbuild.diagnostics import Diagnostic, warning
 from assetbuild.manifest import PlainCopy
 from assetbuild.output import same_bytes, second_name
 from assetbuild.release import is_metadata
-from assetbuild.sources import Ignore
 from assetbuild.transform import Written
 
 
 def plan(written: dict[str, Written], patterns: Iterable[str],
          warn: Callable[[Diagnostic], None]) -> dict[str, PlainCopy]:
-    """The plain copy of each asset whose logical name matches *patterns* (the rules of
-    ``ignore``: a pattern with '/' matches the path, one without a file name anywhere).
-    A copy whose name a fingerprinted file, the release's own files or another copy
-    holds already is left out, with a warning."""
-    matches = Ignore(patterns)
-    if not matches.patterns:
+    """The plain copy of each asset whose logical name matches *patterns*. A copy whose
+    name a fingerprinted file, the release's own files or another copy holds already is
+    left out, with a warning."""
+    matches = matcher(patterns)
+    chosen = [name for name in sorted(written) if matches(name)]
+    if not chosen:
         return {}
     claimed = {p for w in written.values() for p in (w.path, *w.encoding_paths().values())}
     copies = {}
-    for name in sorted(written):
-        if not matches(name, posixpath.basename(name)):
-            continue
+    for name in chosen:
         copy = PlainCopy(name, {enc: name + ENCODING_SUFFIX[enc] for enc in written[name].encodings})
         paths = [copy.path, *copy.encodings.values()]
         taken = [p for p in paths if p in claimed or is_metadata(p)]
@@ -47,6 +45,23 @@ def plan(written: dict[str, Written], patterns: Iterable[str],
         claimed.update(paths)
         copies[name] = copy
     return copies
+
+
+def matcher(patterns: Iterable[str]) -> Callable[[str], bool]:
+    """A test of logical names with the rules of ``ignore``: a pattern with '/' matches the
+    path (or a folder of it), one without matches the file name in any folder. One regular
+    expression for each kind: a large tree has tens of thousands of names to test."""
+    cleaned = [p.strip("/") for p in patterns if p.strip("/")]
+    paths = [fnmatch.translate(p) for p in cleaned if "/" in p]
+    paths += [fnmatch.translate(p + "/*") for p in cleaned if "/" in p]
+    names = [fnmatch.translate(p) for p in cleaned if "/" not in p]
+    by_path = re.compile("|".join(paths)).match if paths else None
+    by_name = re.compile("|".join(names)).match if names else None
+
+    def matches(logical: str) -> bool:
+        return bool((by_path and by_path(logical))
+                    or (by_name and by_name(logical.rpartition("/")[2])))
+    return matches
 
 
 def write(out_dir: Path, written: dict[str, Written], copies: dict[str, PlainCopy]) -> None:
