@@ -248,6 +248,9 @@ def _check_cache(config: Config, opts: Options, found: dict[str, sources.Source]
     if record is not None and release is not None:
         for diag in record["warnings"]:
             warn(diag)
+        if release["plain"]:
+            with folder_lock.locked(config.out, exclusive=False):  # `clean` waits
+                plain.restore(config.out, release["entries"])
         return Result(config.out, release["build_id"], release["assets"], False,
                       size_out=release["size_out"], files_in=len(found),
                       bytes_in=record["bytes_in"], plain=release["plain"])

@@ -13,7 +13,7 @@ import fnmatch
 import os
 import re
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 from assetbuild.compress import ENCODING_SUFFIX
 from assetbuild.diagnostics import Diagnostic, warning
@@ -68,14 +68,27 @@ def write(out_dir: Path, written: dict[str, Written], copies: dict[str, PlainCop
     """Put each copy in place (a hard link to the fingerprinted file where the file system
     allows), replacing an older one atomically, and remove a plain variant this build no
     longer has (a stale .gz would be served for new bytes)."""
-    claimed = {p for c in copies.values() for p in (c.path, *c.encodings.values())}
-    for name, copy in copies.items():
-        asset = written[name]
-        fingerprinted = asset.encoding_paths()
-        _place(out_dir / asset.path, out_dir / copy.path)
+    _put(out_dir, [(written[name].path, written[name].encoding_paths(), copy)
+                   for name, copy in copies.items()])
+
+
+def restore(out_dir: Path, entries: Mapping[str, Any]) -> None:
+    """Make the copies match *entries*, the manifest in place, when a build reuses it
+    whole: a build killed after writing its copies, or one running at the same time, may
+    have left its own bytes under the plain names."""
+    _put(out_dir, [(entry["path"], entry["encodings"],
+                    PlainCopy(entry["plain"]["path"], entry["plain"]["encodings"]))
+                   for entry in entries.values() if "plain" in entry])
+
+
+def _put(out_dir: Path, copies: list[tuple[str, Mapping[str, str], PlainCopy]]) -> None:
+    """Each (fingerprinted path, its encodings' paths, copy)."""
+    claimed = {p for _, _, copy in copies for p in (copy.path, *copy.encodings.values())}
+    for path, encodings, copy in copies:
+        _place(out_dir / path, out_dir / copy.path)
         for enc, suffix in ENCODING_SUFFIX.items():
             if enc in copy.encodings:
-                _place(out_dir / fingerprinted[enc], out_dir / copy.encodings[enc])
+                _place(out_dir / encodings[enc], out_dir / copy.encodings[enc])
             elif copy.path + suffix not in claimed:
                 _remove_stale(out_dir / (copy.path + suffix))
 

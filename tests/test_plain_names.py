@@ -256,3 +256,19 @@ def test_whitenoise_serves_copies_with_short_caching(project: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == ["max-age=60, public", "max-age=60, public", "gzip",
                                        "max-age=315360000, public, immutable"]
+
+
+def test_a_build_taken_from_the_cache_puts_back_copies_another_build_replaced(project: Path) -> None:
+    out, cache = project / "out", project / "cache"
+    assets = build(project, "--cache", cache)
+    # As a build killed after writing its copies, before its manifest, leaves them.
+    other = (out / THEME).read_bytes().replace(b"silver", b"sunset")  # the same size
+    (out / THEME).unlink()
+    (out / THEME).write_bytes(other)
+    (out / (SKIN + ".gz")).unlink()
+    (out / (SKIN + ".gz")).write_bytes(gzip.compress(b"stale"))
+    proc = run_cli("compile", project / "static", "--out", out, "--no-brotli", "--cache", cache,
+                   "--json", "-", cwd=project, check=True)
+    assert set(json.loads(proc.stdout)["timings"]) == {"scan", "check"}  # nothing built
+    assert (out / THEME).read_bytes() == (out / assets[THEME]["path"]).read_bytes()
+    assert run_cli("verify", out, "--extra").returncode == 0
