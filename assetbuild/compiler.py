@@ -66,7 +66,7 @@ class Result:
             "changed": self.changed, "assets": self.assets,
             "files_in": self.files_in, "files_processed": self.files_processed,
             "bytes_in": self.bytes_in,
-            "bytes_written": self.bytes_out, "plain_names": self.plain,
+            "bytes_written": self.bytes_out, "plain_copies": self.plain,
             "warnings": [d.format() for d in self.warnings],
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
         }

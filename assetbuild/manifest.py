@@ -127,8 +127,8 @@ _ENTRY_KEYS = ({"encodings", "integrity", "path", "size"},
 
 
 def render_entry(data: Mapping[str, Any]) -> tuple[str, str]:
-    """An asset entry's (indented, compact) JSON, ``_render(data, 2)``; the usual shape is written out directly,
-    without the generic walk (a manifest renders one per asset)."""
+    """An asset entry's (indented, compact) JSON, ``_render(data, 2)``; the usual shape is
+    written out directly, without the generic walk (a manifest renders one per asset)."""
     encodings = data.get("encodings")
     if not (type(data) is dict and data.keys() in _ENTRY_KEYS and type(encodings) is dict
             and type(data["path"]) is str and type(data["size"]) is int

@@ -158,7 +158,7 @@ def commit_manifest(out_dir: Path,
 
 
 def second_name(source: Path, dest: Path) -> None:
-    """Give the flushed file *source* a second name, *dest* (replacing what is there),
+    """Give the written file *source* a second name, *dest* (replacing what is there),
     through a temporary name and a rename: a hard link (no second copy to write and
     flush), or a copy where the file system has no hard links. Files are never changed
     in place, so the two names stay the same bytes."""
