@@ -272,3 +272,18 @@ def test_a_build_taken_from_the_cache_puts_back_copies_another_build_replaced(pr
     assert set(json.loads(proc.stdout)["timings"]) == {"scan", "check"}  # nothing built
     assert (out / THEME).read_bytes() == (out / assets[THEME]["path"]).read_bytes()
     assert run_cli("verify", out, "--extra").returncode == 0
+
+
+def test_the_default_patterns_cover_the_loaders_where_they_are_installed() -> None:
+    from assetbuild.config import DEFAULT_PLAIN_NAMES
+    from assetbuild.plain import matcher
+
+    matches = matcher(DEFAULT_PLAIN_NAMES)
+    assert [n for n in [
+        "tinymce/plugins/table/plugin.min.js", "ace-builds/src-min-noconflict/mode-python.js",
+        "mathjax/es5/input/tex/extensions/ams.js", "monaco-editor/min/vs/loader.js",
+        "monaco-editor/esm/vs/editor/editor.api.js", "vendor/tinymce/tinymce.min.js",
+        "js/tinymce-setup.js", "tinymce.js",
+    ] if matches(n)] == ["tinymce/plugins/table/plugin.min.js",
+                         "ace-builds/src-min-noconflict/mode-python.js",
+                         "mathjax/es5/input/tex/extensions/ams.js", "monaco-editor/min/vs/loader.js"]
