@@ -1,5 +1,6 @@
 """End to end: both example apps, compiled by their documented build command, served on
-127.0.0.1 and driven by headless Chromium (Debian's package, through Playwright)."""
+127.0.0.1 and driven by headless Chromium (Debian's package, through Playwright); and two
+libraries that load files by their plain names (django-tinymce's admin, ace)."""
 
 from __future__ import annotations
 
