@@ -20,14 +20,15 @@ from typing import Callable, Iterable, Iterator, TypeVar
 
 import blake3
 
-from assetbuild import __version__, bundle, fingerprint, folder_lock, importmap, ledger, sources
+from assetbuild import (__version__, bundle, fingerprint, folder_lock, importmap, ledger, plain,
+                        sources)
 from assetbuild.cache import Cache
 from assetbuild.compress import brotli_available
 from assetbuild.config import Config
 from assetbuild.diagnostics import BuildError, Diagnostic, UsageError, error
 from assetbuild.importmap import IMPORTMAP_NAME
-from assetbuild.manifest import MANIFEST_NAME
-from assetbuild.manifest import write_rendered
+from assetbuild.manifest import MANIFEST_NAME, PlainCopy
+from assetbuild.manifest import render_entry, write_rendered
 from assetbuild.output import HISTORY_DIR, commit_manifest, write_atomic
 from assetbuild.linker import Linker
 from assetbuild.spool import TextSpool
@@ -55,6 +56,7 @@ class Result:
     files_processed: int = 0  # the others were taken as they are from the release in place
     bytes_in: int = 0
     bytes_out: int = 0
+    plain: int = 0  # assets also written under their plain names
     warnings: list[Diagnostic] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -64,7 +66,7 @@ class Result:
             "changed": self.changed, "assets": self.assets,
             "files_in": self.files_in, "files_processed": self.files_processed,
             "bytes_in": self.bytes_in,
-            "bytes_written": self.bytes_out,
+            "bytes_written": self.bytes_out, "plain_copies": self.plain,
             "warnings": [d.format() for d in self.warnings],
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
         }
@@ -73,7 +75,8 @@ class Result:
         total = sum(self.timings.values())
         state = "" if self.changed else " (unchanged)"
         return (f"compiled {self.files_in} files ({_mb(self.bytes_in)}) into {self.out_dir}: "
-                f"{self.assets} assets ({_mb(self.size_out)}), "
+                f"{self.assets} assets ({_mb(self.size_out)}"
+                f"{f', {self.plain} also under plain names' if self.plain else ''}), "
                 f"build {self.build_id}{state}, "
                 f"{len(self.warnings)} warnings, {total:.2f}s")
 
@@ -192,7 +195,9 @@ def _build(config: Config, on_warning: Callable[[Diagnostic], None],
 
     written = linker.written
     with _phase(timings, "commit"):
-        build_id, changed, release_digests = _commit(out_dir, written)
+        copies = plain.plan(written, config.plain_names, warn)
+        plain.write(out_dir, written, copies)
+        build_id, changed, release_digests = _commit(out_dir, written, copies)
 
     if plan.record_key:
         assert config.cache_dir and plan.settings and plan.digests is not None
@@ -210,7 +215,7 @@ def _build(config: Config, on_warning: Callable[[Diagnostic], None],
                   size_out=sum(w.size for w in written.values()), files_in=len(found),
                   files_processed=len(todo),
                   bytes_in=bytes_in, bytes_out=sum(w.bytes_out for w in written.values()),
-                  warnings=warnings, timings=timings)
+                  plain=len(copies), warnings=warnings, timings=timings)
 
 
 @dataclass
@@ -243,9 +248,12 @@ def _check_cache(config: Config, opts: Options, found: dict[str, sources.Source]
     if record is not None and release is not None:
         for diag in record["warnings"]:
             warn(diag)
+        if release["plain"]:
+            with folder_lock.locked(config.out, exclusive=False):  # `clean` waits
+                plain.restore(config.out, release["entries"])
         return Result(config.out, release["build_id"], release["assets"], False,
                       size_out=release["size_out"], files_in=len(found),
-                      bytes_in=record["bytes_in"])
+                      bytes_in=record["bytes_in"], plain=release["plain"])
     found = sources.with_sizes(found, sizes, warn)
     plan = _Plan(found, found, {}, record_key, settings, digests)
     if release is not None and digests is not None:  # with_sizes kept every source
@@ -259,8 +267,10 @@ def _check_cache(config: Config, opts: Options, found: dict[str, sources.Source]
     return plan
 
 
-def _commit(out_dir: Path, written: dict[str, Written]) -> tuple[str, bool, dict[str, str]]:
-    """Write importmap.json, then manifest.json (the commit point), entry by entry.
+def _commit(out_dir: Path, written: dict[str, Written],
+            copies: dict[str, PlainCopy]) -> tuple[str, bool, dict[str, str]]:
+    """Write importmap.json, then manifest.json (the commit point), entry by entry; an
+    asset with a copy under its plain name gets a "plain" field.
     Returns the build id, whether the release changed, and the sha256 of both files
     (which the build cache records)."""
     modules = {n: w.entry() for n, w in written.items() if w.is_module}
@@ -272,7 +282,8 @@ def _commit(out_dir: Path, written: dict[str, Written]) -> tuple[str, bool, dict
     names = sorted(written)
 
     def render(write: Callable[[str], object]) -> str:
-        return write_rendered(((n, written[n].rendered()) for n in names),
+        return write_rendered(((n, written[n].rendered() if n not in copies else render_entry(
+            {**written[n].entry().to_json(), "plain": copies[n].to_json()})) for n in names),
                               f"assetbuild {__version__}", write)
     build_id, changed, manifest_digest = commit_manifest(out_dir, render)
     return build_id, changed, {"manifest": manifest_digest, "importmap": map_digest}
@@ -303,6 +314,7 @@ def _settings_key(config: Config, opts: Options) -> str:
         __version__, TRANSFORM_VERSION, str(opts.out_dir), opts.minify, opts.gzip, opts.brotli,
         opts.hash_length, opts.url_prefix, config.strict, sorted(config.bundles.items()),
         [[str(root), config.prefixes.get(root, "")] for root in config.sources],
+        config.plain_names,
     ]).encode("utf-8")).hexdigest()
 
 
@@ -366,11 +378,17 @@ def _release_in_place(out_dir: Path) -> dict | None:
             size_out += entry["size"]
             for rel in entry["encodings"].values():
                 os.stat(base + rel)
+            if "plain" in entry:  # copies under plain names: each build replaces them
+                if os.stat(base + entry["plain"]["path"]).st_size != entry["size"]:
+                    return None
+                for rel in entry["plain"]["encodings"].values():
+                    os.stat(base + rel)
     except (OSError, KeyError, TypeError, AttributeError, ValueError):
         return None
     return {"manifest": hashlib.sha256(data).hexdigest(),
             "importmap": hashlib.sha256(import_map).hexdigest(),
             "build_id": build_id, "assets": len(assets), "size_out": size_out,
+            "plain": sum(1 for entry in assets.values() if "plain" in entry),
             "entries": assets}
 
 

@@ -13,6 +13,9 @@ from typing import Any, Callable, Mapping
 from assetbuild.diagnostics import UsageError
 
 CONFIG_FILES = ("pyproject.toml", "assetbuild.toml")
+# Libraries that build file URLs at run time from a base path and load files by their
+# plain names (themes, plugins, workers): their files are also written under those names.
+DEFAULT_PLAIN_NAMES = ("tinymce/**", "ace-builds/**", "mathjax/**", "monaco-editor/min/**")
 
 
 @dataclass
@@ -26,6 +29,7 @@ class Config:
     out: Path | None = None
     bundles: dict[str, list[str]] = field(default_factory=dict)
     ignore: list[str] = field(default_factory=list)
+    plain_names: list[str] = field(default_factory=lambda: list(DEFAULT_PLAIN_NAMES))
     url_prefix: str = "/static/"
     hash_length: int = 16
     strict: bool = False
@@ -94,6 +98,7 @@ SETTINGS: dict[str, tuple[Callable[[Any, str], Any], bool]] = {
     "out": (_str, True),
     "bundles": (_bundles, False),
     "ignore": (_str_list, False),
+    "plain_names": (_str_list, False),
     "url_prefix": (_prefix, False),
     "hash_length": (_int(8, 64), False),
     "strict": (_bool, False),

@@ -7,8 +7,9 @@
 After it, ``url_for('static', filename='css/site.css')`` (and ``url_for('bp.static', ...)``
 of a blueprint with a static folder) returns the fingerprinted URL, the Jinja globals of
 ``assetbuild.jinja`` are there, and the static routes serve the files the manifest lists
-(nothing else) with ``Cache-Control: public, max-age=31536000, immutable``, and their
-``.br``/``.gz`` twins when the browser accepts them. ``app.static_folder`` is left as it is.
+(nothing else) with ``Cache-Control: public, max-age=31536000, immutable`` (copies under
+plain names, which each build replaces: ``public, max-age=60``), and their ``.br``/``.gz``
+twins when the browser accepts them. ``app.static_folder`` is left as it is.
 
 A process that serves pages (``flask run``, a WSGI server importing the app) loads the
 release in ``init_app`` and stops there when it is missing. Other ``flask`` commands
@@ -40,11 +41,12 @@ from flask import Flask, Response, abort, current_app, request, send_from_direct
 
 from assetbuild import media_types
 from assetbuild.jinja import AssetExtension
-from assetbuild.manifest import Entry, ManifestError
+from assetbuild.manifest import Entry, ManifestError, PlainCopy
 from assetbuild.runtime import (ENV_MANIFEST, ENV_RELOAD, ENV_URL_PREFIX, Assets, flag,
                                 missing_mode, setting)
 
 IMMUTABLE = "public, max-age=31536000, immutable"
+PLAIN = "public, max-age=60"  # copies under plain names, which each build replaces
 _FILENAME = "<path:filename>"
 _ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"  # what Flask's url_for leaves unquoted in an anchor
 
@@ -196,8 +198,11 @@ def serve(release: Release, endpoint: str, filename: str) -> Response:
     """The response for *filename* of static *endpoint*: its file in the release (or the
     accepted .br/.gz twin) with the headers of ``file_headers``; 404 for anything else."""
     path = (release.mount(endpoint) or "") + filename
-    entry = release.assets().file_entry(path)  # of the release in use, which may have been rebuilt
-    if entry is None:  # only the release's files are served: no manifest, no stray files
+    # Of the release in use, which may have been rebuilt: a fingerprinted file or a copy
+    # under a plain name. Only the release's files are served: no manifest, no stray files.
+    assets = release.assets()
+    entry = assets.file_entry(path) or assets.plain_copy(path)
+    if entry is None:
         abort(404)
     coding = next((c for c in ("br", "gzip")
                    if c in entry.encodings and request.accept_encodings[c]), None)
@@ -208,10 +213,11 @@ def serve(release: Release, endpoint: str, filename: str) -> Response:
     return response
 
 
-def file_headers(path: str, entry: Entry, coding: str | None) -> dict[str, str]:
+def file_headers(path: str, entry: Entry | PlainCopy, coding: str | None) -> dict[str, str]:
     """The headers that describe release file *path*, sent as its *coding* twin (or as it is
     when None): its type, how long it may be cached, how it is encoded."""
-    headers = {"Content-Type": media_types.content_type(path), "Cache-Control": IMMUTABLE}
+    cache = PLAIN if isinstance(entry, PlainCopy) else IMMUTABLE
+    headers = {"Content-Type": media_types.content_type(path), "Cache-Control": cache}
     if entry.encodings:
         headers["Vary"] = "Accept-Encoding"
     if coding:

@@ -24,6 +24,18 @@ class ManifestError(Exception):
 
 
 @dataclass(frozen=True)
+class PlainCopy:
+    """An asset's copy under its plain (unfingerprinted) name, for libraries that load
+    files by name at run time; replaced by each build, so served with short caching."""
+
+    path: str
+    encodings: Mapping[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"encodings": dict(self.encodings), "path": self.path}
+
+
+@dataclass(frozen=True)
 class Entry:
     """One asset of a release, as the manifest describes it."""
 
@@ -38,6 +50,14 @@ class Entry:
         data.update(path=self.path, size=self.size, integrity=self.integrity,
                     encodings=dict(self.encodings))
         return data
+
+    @property
+    def plain(self) -> PlainCopy | None:
+        """The copy under its plain name (the manifest's ``"plain"`` field), if any."""
+        value = self.extra.get("plain")
+        if not isinstance(value, dict):
+            return None
+        return PlainCopy(value["path"], value.get("encodings", {}))
 
 
 @dataclass(frozen=True)
@@ -69,7 +89,7 @@ def write_text(assets: Iterable[tuple[str, Mapping[str, Any]]], generator: str,
     give, but no copy of the whole manifest is ever held. The build id is the start of
     the sha256 of the assets object in compact sorted JSON: equal releases, equal ids.
     """
-    return write_rendered(((name, _render_entry(data)) for name, data in assets), generator, write)
+    return write_rendered(((name, render_entry(data)) for name, data in assets), generator, write)
 
 
 def write_rendered(assets: Iterable[tuple[str, tuple[str, str]]], generator: str,
@@ -106,9 +126,9 @@ _ENTRY_KEYS = ({"encodings", "integrity", "path", "size"},
                {"encodings", "integrity", "module", "path", "size"})
 
 
-def _render_entry(data: Mapping[str, Any]) -> tuple[str, str]:
-    """``_render(data, 2)`` for an asset entry; the usual shape is written out directly,
-    without the generic walk (a manifest renders one per asset)."""
+def render_entry(data: Mapping[str, Any]) -> tuple[str, str]:
+    """An asset entry's (indented, compact) JSON, ``_render(data, 2)``; the usual shape is
+    written out directly, without the generic walk (a manifest renders one per asset)."""
     encodings = data.get("encodings")
     if not (type(data) is dict and data.keys() in _ENTRY_KEYS and type(encodings) is dict
             and type(data["path"]) is str and type(data["size"]) is int
@@ -250,6 +270,14 @@ def _parse_entry(name: str, item: object, source: str) -> Entry:
     if not isinstance(encodings, dict) or not all(
             isinstance(k, str) and safe_relative_path(v) for k, v in encodings.items()):
         raise ManifestError(f"{where}: encodings must map names to relative paths inside the release")
+    plain = item.get("plain")
+    if plain is not None and not (
+            isinstance(plain, dict) and safe_relative_path(plain.get("path"))
+            and isinstance(plain.get("encodings", {}), dict)
+            and all(isinstance(k, str) and safe_relative_path(v)
+                    for k, v in plain.get("encodings", {}).items())):
+        raise ManifestError(f"{where}: plain must be an object with a relative path and "
+                            "encodings inside the release")
     extra = {k: v for k, v in item.items() if k not in ("path", "size", "integrity", "encodings")}
     return Entry(path=path, size=size, integrity=integrity, encodings=encodings, extra=extra)
 

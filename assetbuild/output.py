@@ -144,8 +144,8 @@ def commit_manifest(out_dir: Path,
             raise _fail(target, exc) from None
         history = out_dir / HISTORY_DIR / f"{build_id}.json"
         if not history.exists():
-            _keep_history(tmp, history)
-        if _same_bytes(tmp, target):
+            second_name(tmp, history)
+        if same_bytes(tmp, target):
             return build_id, False, digest.hexdigest()
         try:
             os.replace(tmp, target)
@@ -157,18 +157,18 @@ def commit_manifest(out_dir: Path,
         tmp.unlink(missing_ok=True)
 
 
-def _keep_history(manifest: Path, dest: Path) -> None:
-    """Give the flushed *manifest* a second name, *dest*, through a temporary name and a
-    rename: a hard link (no second copy of a large manifest to write and flush), or a
-    copy where the file system has no hard links. Files are never changed in place, so
-    the two names stay the same bytes."""
+def second_name(source: Path, dest: Path) -> None:
+    """Give the written file *source* a second name, *dest* (replacing what is there),
+    through a temporary name and a rename: a hard link (no second copy to write and
+    flush), or a copy where the file system has no hard links. Files are never changed
+    in place, so the two names stay the same bytes."""
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
         try:
-            os.link(manifest, tmp)
+            os.link(source, tmp)
         except OSError:
-            shutil.copyfile(manifest, tmp)
+            shutil.copyfile(source, tmp)
             with open(tmp, "rb+") as fh:
                 os.fsync(fh.fileno())
         os.replace(tmp, dest)
@@ -177,7 +177,7 @@ def _keep_history(manifest: Path, dest: Path) -> None:
         raise _fail(dest, exc) from None
 
 
-def _same_bytes(a: Path, b: Path) -> bool:
+def same_bytes(a: Path, b: Path) -> bool:
     """True when the files *a* and *b* both exist and hold the same bytes."""
     try:
         if a.stat().st_size != b.stat().st_size:

@@ -1,8 +1,9 @@
 """Publishing a release to S3-compatible object storage (the CDN's origin).
 
 Order is the safety property: every asset file first (in parallel, only keys not already
-there: fingerprinted names are content-addressed), then the import map, then the manifest
-last of all, so a reader never sees a manifest whose files are missing. Any failed upload
+there: fingerprinted names are content-addressed; copies under plain names whenever their
+bytes changed, with short caching), then the import map, then the manifest last of all,
+so a reader never sees a manifest whose files are missing. Any failed upload
 stops before the manifest, leaving the old one in place. boto3 (the ``s3`` extra) is
 imported only here, only when publishing; credentials come from boto3's usual chain
 (AWS_* variables, ~/.aws/config, profiles) and are never printed.
@@ -27,6 +28,7 @@ from assetbuild.verify import verify
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT_CACHE = "public, max-age=60"
+PLAIN_CACHE = "public, max-age=60"  # copies under plain names: replaced by each release
 CHECKSUM_MODES = ("when_required", "when_supported")
 INSTALL_HINT = "pip install 'assetbuild[s3]'"
 
@@ -55,6 +57,7 @@ class Upload:
     cache_control: str
     content_encoding: str | None
     size: int
+    plain: bool = False  # a copy under a plain name: uploaded again when its bytes change
 
 
 @dataclass
@@ -88,8 +91,9 @@ def plan_uploads(release: Path, target: Target, short_cache: str = SHORT_CACHE) 
     manifest = manifest_mod.load(release)
     assets = []
     for ref in file_refs(manifest):
-        assets.append(Upload(ref.path, target.key(ref.path), content_type(ref.entry.path), IMMUTABLE,
-                             ref.encoding, (release / ref.path).stat().st_size))
+        assets.append(Upload(ref.path, target.key(ref.path), content_type(ref.entry.path),
+                             PLAIN_CACHE if ref.plain else IMMUTABLE, ref.encoding,
+                             (release / ref.path).stat().st_size, ref.plain))
     metadata = []
     for name in (IMPORTMAP_NAME, MANIFEST_NAME):
         path = release / name
@@ -148,10 +152,13 @@ def publish(release: str | os.PathLike[str], target: Target, client: Any, *, job
                          + [error("not published: the release is not whole", file=str(release))])
     assets, metadata = plan_uploads(release, target, short_cache)
     result = PublishResult(target)
-    existing = _existing_sizes(client, target)
+    existing = _existing_objects(client, target)
     todo = []
     for item in assets:
-        (result.skipped if existing.get(item.key) == item.size else todo).append(item)
+        there = existing.get(item.key)
+        same = there is not None and there[0] == item.size and (
+            not item.plain or there[1] == _md5(release / item.path))
+        (result.skipped if same else todo).append(item)
     if not dry_run:
         failures = _upload_all(client, release, target, todo, jobs, on_upload)
         if failures:
@@ -203,16 +210,22 @@ def _upload_one(client: Any, release: Path, target: Target, item: Upload) -> Dia
     return None
 
 
-def _existing_sizes(client: Any, target: Target) -> dict[str, int]:
-    """{key: size} of every object already under the target prefix."""
-    sizes = {}
+def _existing_objects(client: Any, target: Target) -> dict[str, tuple[int, str]]:
+    """{key: (size, ETag without quotes)} of every object already under the target prefix."""
+    objects = {}
     try:
         for page in client.get_paginator("list_objects_v2").paginate(Bucket=target.bucket,
                                                                     Prefix=target.prefix):
-            sizes.update((obj["Key"], obj["Size"]) for obj in page.get("Contents", ()))
+            objects.update((obj["Key"], (obj["Size"], obj.get("ETag", "").strip('"')))
+                           for obj in page.get("Contents", ()))
     except Exception as exc:
         raise BuildError(error(f"cannot list {target}: {describe_error(exc)}")) from None
-    return sizes
+    return objects
+
+
+def _md5(path: Path) -> str:
+    """The hex MD5 of a file: the ETag S3 gives an object uploaded in one part."""
+    return hashlib.md5(path.read_bytes(), usedforsecurity=False).hexdigest()
 
 
 def _same_object(client: Any, target: Target, item: Upload, path: Path) -> bool:
@@ -223,8 +236,7 @@ def _same_object(client: Any, target: Target, item: Upload, path: Path) -> bool:
         if _error_code(exc) in ("404", "NoSuchKey", "NotFound"):
             return False
         raise BuildError(error(f"cannot read s3://{target.bucket}/{item.key}: {describe_error(exc)}")) from None
-    md5 = hashlib.md5(path.read_bytes(), usedforsecurity=False).hexdigest()
-    return (head.get("ETag", "").strip('"') == md5 and head.get("ContentLength") == item.size
+    return (head.get("ETag", "").strip('"') == _md5(path) and head.get("ContentLength") == item.size
             and head.get("CacheControl") == item.cache_control
             and head.get("ContentType") == item.content_type)
 

@@ -23,17 +23,28 @@ class FileRef:
     asset: str  # the logical name that needs it
     entry: Entry
     encoding: str | None = None  # None for the asset itself, else "gzip", "br", ...
+    plain: bool = False  # a copy under the asset's plain name (replaced by each build)
 
 
 def file_refs(manifest: Manifest) -> list[FileRef]:
-    """Every file *manifest* needs, sorted by path, each path once (the first asset wins)."""
+    """Every file *manifest* needs, sorted by path, each path once (the first asset wins;
+    a fingerprinted file before any plain copy)."""
     refs: dict[str, FileRef] = {}
-    for name in sorted(manifest.assets):
+    names = sorted(manifest.assets)
+    for name in names:
         entry = manifest.assets[name]
         refs.setdefault(entry.path, FileRef(entry.path, name, entry))
         for encoding in sorted(entry.encodings):
             path = entry.encodings[encoding]
             refs.setdefault(path, FileRef(path, name, entry, encoding))
+    for name in names:
+        entry = manifest.assets[name]
+        plain = entry.plain
+        if plain is not None:
+            refs.setdefault(plain.path, FileRef(plain.path, name, entry, plain=True))
+            for encoding in sorted(plain.encodings):
+                path = plain.encodings[encoding]
+                refs.setdefault(path, FileRef(path, name, entry, encoding, plain=True))
     return [refs[path] for path in sorted(refs)]
 
 

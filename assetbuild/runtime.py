@@ -25,7 +25,7 @@ from urllib.parse import quote
 from markupsafe import Markup
 
 from assetbuild import importmap as importmap_format
-from assetbuild.manifest import MANIFEST_NAME, Entry, Manifest, ManifestError
+from assetbuild.manifest import MANIFEST_NAME, Entry, Manifest, ManifestError, PlainCopy
 from assetbuild.manifest import load as load_manifest
 
 ENV_MANIFEST = "ASSETBUILD_MANIFEST"
@@ -117,6 +117,7 @@ class _Snapshot:
     manifest: Manifest
     urls: Mapping[str, str]
     by_path: Mapping[str, Entry]
+    plain: Mapping[str, PlainCopy]  # copies under plain names, by their path
     importmap: dict[str, Any] | None
 
 
@@ -188,6 +189,8 @@ class Assets:
             manifest=manifest,
             urls={name: self.file_url(entry.path) for name, entry in manifest.assets.items()},
             by_path={entry.path: entry for entry in manifest.assets.values()},
+            plain={copy.path: copy for entry in manifest.assets.values()
+                   if (copy := entry.plain) is not None},
             importmap=None if importmap is None else self._absolute_importmap(importmap))
 
     def url(self, name: str) -> str:
@@ -259,6 +262,11 @@ class Assets:
     def file_entry(self, path: str) -> Entry | None:
         """The entry whose fingerprinted file is *path* (relative to the release folder)."""
         return self._snapshot.by_path.get(path)
+
+    def plain_copy(self, path: str) -> PlainCopy | None:
+        """The copy under a plain name whose file is *path* (relative to the release
+        folder): served with short caching, as each build replaces it."""
+        return self._snapshot.plain.get(path)
 
     def __contains__(self, name: object) -> bool:
         return name in self._snapshot.urls

@@ -1,5 +1,6 @@
 """End to end: both example apps, compiled by their documented build command, served on
-127.0.0.1 and driven by headless Chromium (Debian's package, through Playwright)."""
+127.0.0.1 and driven by headless Chromium (Debian's package, through Playwright); and two
+libraries that load files by their plain names (django-tinymce's admin, ace)."""
 
 from __future__ import annotations
 
@@ -74,24 +75,25 @@ def releases(tmp_path_factory) -> dict[str, Path]:
 
 
 class Server:
-    def __init__(self, app: str, release: Path):
-        folder, _, serve, var = APPS[app]
+    """A server started by *command* (``{port}`` filled in), once it accepts connections."""
+
+    def __init__(self, command: list[str], cwd: Path, env: dict[str, str]):
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
-            [sys.executable, *[a.format(port=self.port) for a in serve]], cwd=folder,
-            env=_env(release, var), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            [sys.executable, *[a.format(port=self.port) for a in command]], cwd=cwd,
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise AssertionError(f"{app} server exited:\n{self.proc.stdout.read()}")
+                raise AssertionError(f"{command} exited:\n{self.proc.stdout.read()}")
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
                 return
             except OSError:
                 time.sleep(0.1)
         self.stop()
-        raise AssertionError(f"{app} server did not start on port {self.port}")
+        raise AssertionError(f"{command} did not start on port {self.port}")
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -103,7 +105,12 @@ class Server:
 
 
 def serve(app: str, release: Path) -> Iterator[Server]:
-    server = Server(app, release)
+    folder, _, command, var = APPS[app]
+    yield from serving(command, folder, _env(release, var))
+
+
+def serving(command: list[str], cwd: Path, env: dict[str, str]) -> Iterator[Server]:
+    server = Server(command, cwd, env)
     try:
         yield server
     finally:
@@ -291,3 +298,195 @@ def test_tampered_assets_are_blocked(browser, releases, tmp_path: Path, app: str
     integrity_errors = [c for c in result["console"] if "integrity" in c]
     assert len(integrity_errors) >= 2, result["console"]
     assert any(changed["js/app.js"].rsplit("/", 1)[-1] in c for c in integrity_errors)
+
+
+# Libraries that load files by their plain names at run time: every file they ask for
+# exists, the copies under plain names come with short caching, fingerprinted ones immutable.
+
+NODE_MODULES = Path(__file__).resolve().parent / ".npm-corpus" / "node_modules"
+TINYMCE_SETTINGS = """\
+from pathlib import Path
+BASE_DIR = Path(__file__).resolve().parent
+SECRET_KEY = "test-only"
+DEBUG = False
+ALLOWED_HOSTS = ["127.0.0.1"]
+INSTALLED_APPS = ["django.contrib.admin", "django.contrib.auth", "django.contrib.contenttypes",
+                  "django.contrib.sessions", "django.contrib.messages",
+                  "django.contrib.staticfiles", "assetbuild.django", "tinymce", "notes"]
+MIDDLEWARE = ["whitenoise.middleware.WhiteNoiseMiddleware",
+              "django.contrib.sessions.middleware.SessionMiddleware",
+              "django.middleware.common.CommonMiddleware",
+              "django.middleware.csrf.CsrfViewMiddleware",
+              "django.contrib.auth.middleware.AuthenticationMiddleware",
+              "django.contrib.messages.middleware.MessageMiddleware"]
+ROOT_URLCONF = "urls"
+TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True,
+              "OPTIONS": {"context_processors": [
+                  "django.template.context_processors.request",
+                  "django.contrib.auth.context_processors.auth",
+                  "django.contrib.messages.context_processors.messages"]}}]
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}}
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "release"
+STORAGES = {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+            "staticfiles": {"BACKEND": "assetbuild.django.ManifestStorage"}}
+from assetbuild.django.whitenoise import immutable_file_test
+WHITENOISE_IMMUTABLE_FILE_TEST = immutable_file_test
+# django-tinymce's default plugins, with TinyMCE 7's licence choice (else it warns).
+TINYMCE_DEFAULT_CONFIG = {
+    "license_key": "gpl", "height": 400, "menubar": False,
+    "plugins": "advlist,autolink,lists,link,image,charmap,preview,anchor,searchreplace,"
+               "visualblocks,code,fullscreen,insertdatetime,media,table,help,wordcount",
+    "toolbar": "undo redo | blocks | bold italic | bullist numlist | table | help"}
+"""
+TINYMCE_FILES = {
+    "settings.py": TINYMCE_SETTINGS,
+    "urls.py": "from django.contrib import admin\nfrom django.urls import path\n"
+               "urlpatterns = [path('admin/', admin.site.urls)]\n",
+    "manage.py": "import sys\nfrom django.core.management import execute_from_command_line\n"
+                 "execute_from_command_line(sys.argv)\n",
+    "notes/__init__.py": "",
+    "notes/models.py": "from django.db import models\nfrom tinymce.models import HTMLField\n\n\n"
+                       "class Note(models.Model):\n    body = HTMLField()\n",
+    "notes/admin.py": "from django.contrib import admin\nfrom notes.models import Note\n\n"
+                      "admin.site.register(Note)\n",
+}
+
+
+class Recorder:
+    """A fresh browser page that records responses, failed requests and console messages."""
+
+    def __init__(self, browser):
+        self.context = browser.new_context()
+        self.page = self.context.new_page()
+        self.responses: list[dict] = []
+        self.failed: list[str] = []
+        self.console: list[str] = []
+        self.page.on("response", lambda r: self.responses.append(
+            {"url": r.url, "status": r.status, "cache": r.headers.get("cache-control", "")}))
+        self.page.on("requestfailed", lambda r: self.failed.append(f"{r.url} {r.failure}"))
+        self.page.on("console", lambda m: self.console.append(
+            f"{m.type}: {m.text} ({m.location['url']})"))
+        self.page.on("pageerror", lambda e: self.console.append(f"pageerror: {e}"))
+
+    def wait_for(self, expression: str) -> None:
+        """Until *expression* is true and the network is idle; on a timeout, fail with
+        what went wrong on the way (a missing file, a console error)."""
+        from playwright.sync_api import TimeoutError
+
+        try:
+            self.page.wait_for_function(expression, timeout=20_000)
+        except TimeoutError:
+            missing = [f"{r['status']} {r['url']}" for r in self.responses if r["status"] >= 400]
+            raise AssertionError(f"{expression} never became true; "
+                                 f"failed: {missing + self.failed}; console: {self.console}") from None
+        self.page.wait_for_load_state("networkidle")
+
+    def __enter__(self) -> Recorder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.context.close()
+
+
+def check_plain_name_page(rec: Recorder, release: Path, base: str, hashed_cache: str,
+                          plain_cache: str) -> dict[str, dict]:
+    """Nothing failed or was missing, the console stayed clean, and each file under
+    /static/ came with the caching of its kind; returns the plain names requested."""
+    assert rec.failed == []
+    assert [r for r in rec.responses if r["status"] >= 400] == []
+    assert rec.console == []
+    assets = manifest_of(release).values()
+    hashed = {entry["path"] for entry in assets}
+    plain = {entry["plain"]["path"] for entry in assets if "plain" in entry}
+    local = [r for r in rec.responses if not r["url"].startswith("blob:")]  # ace's worker
+    requested = static_requests({"responses": local}, base)
+    assert set(requested) <= hashed | plain, set(requested) - hashed - plain
+    for path, response in requested.items():
+        assert response["cache"] == (hashed_cache if path in hashed else plain_cache), path
+    return {path: r for path, r in requested.items() if path in plain}
+
+
+def test_django_tinymce_admin_renders_the_editor(browser, tmp_path: Path) -> None:
+    pytest.importorskip("tinymce", reason="django-tinymce is not installed (the test extra has it)")
+    project = tmp_path / "project"
+    for rel, text in TINYMCE_FILES.items():
+        (project / rel).parent.mkdir(parents=True, exist_ok=True)
+        (project / rel).write_text(text, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ASSETBUILD_", "DJANGO_"))}
+    env.update(DJANGO_SETTINGS_MODULE="settings", DJANGO_SUPERUSER_PASSWORD="pw-for-tests")
+    for command in (["assetbuild"], ["migrate", "--run-syncdb"],
+                    ["createsuperuser", "--noinput", "--username", "admin", "--email", "a@b.test"]):
+        proc = subprocess.run([sys.executable, "manage.py", *command], cwd=project, env=env,
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+    release = project / "release"
+    for server in serving(["manage.py", "runserver", "--noreload", "127.0.0.1:{port}"], project, env):
+        with Recorder(browser) as rec:
+            page = rec.page
+            page.goto(f"{server.base}/admin/login/?next=/admin/notes/note/add/")
+            page.fill("#id_username", "admin")
+            page.fill("#id_password", "pw-for-tests")
+            rec.responses.clear()  # the admin's login page is not what is tested
+            rec.console.clear()
+            page.click("input[type=submit]")
+            rec.wait_for("window.tinymce && tinymce.activeEditor && tinymce.activeEditor.initialized")
+            toolbar = page.locator(".tox-tinymce .tox-toolbar__primary button").count()
+            typed = page.evaluate("tinymce.activeEditor.setContent('<p>hi</p>') || "
+                                  "tinymce.activeEditor.getContent()")
+    assert toolbar > 5 and typed == "<p>hi</p>"
+    plain = check_plain_name_page(rec, release, server.base, "max-age=315360000, public, immutable",
+                                  "max-age=60, public")
+    assert {"tinymce/themes/silver/theme.min.js", "tinymce/models/dom/model.min.js",
+            "tinymce/icons/default/icons.min.js",
+            "tinymce/skins/ui/oxide/skin.min.css", "tinymce/plugins/table/plugin.min.js",
+            "tinymce/skins/content/default/content.min.css"} <= set(plain), sorted(plain)
+
+
+ACE_APP = """\
+from flask import Flask, render_template_string
+from assetbuild.flask import AssetBuild
+
+app = Flask(__name__)
+AssetBuild(app)
+
+
+@app.route("/")
+def index():
+    return render_template_string(
+        '<link rel="icon" href="data:,"><div id="editor" style="height: 300px">var = ;</div>'
+        '{{ asset_tag("ace-builds/src-min-noconflict/ace.js") }}'
+        '<script>var editor = ace.edit("editor"); editor.setTheme("ace/theme/monokai");'
+        'editor.session.setMode("ace/mode/javascript");</script>')
+"""
+
+
+def test_ace_loads_its_mode_theme_and_worker_by_plain_name(browser, tmp_path: Path) -> None:
+    ace = NODE_MODULES / "ace-builds" / "src-min-noconflict"
+    if not ace.is_dir():
+        pytest.skip(f"third-party corpus not installed ({ace} is missing): "
+                    "run .ci/setup.d/thirdparty.sh")
+    app = tmp_path / "app"
+    shutil.copytree(ace, app / "static" / "ace-builds" / "src-min-noconflict")
+    (app / "app.py").write_text(ACE_APP, encoding="utf-8")
+    release = tmp_path / "release"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ASSETBUILD_", "FLASK_"))}
+    env["ASSETBUILD_MANIFEST"] = str(release / "manifest.json")
+    proc = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "assetbuild", "compile"],
+                          cwd=app, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    for server in serving(["-m", "flask", "--app", "app", "run", "--host", "127.0.0.1",
+                           "--port", "{port}"], app, env):
+        with Recorder(browser) as rec:
+            rec.page.goto(server.base + "/")
+            # The mode's worker reports the syntax error: mode, theme and worker all loaded.
+            rec.wait_for("editor.session.getAnnotations().length > 0 && "
+                         "document.querySelector('#editor.ace-monokai') !== null")
+            mode = rec.page.evaluate("editor.session.$modeId")
+    assert mode == "ace/mode/javascript"
+    plain = check_plain_name_page(rec, release, server.base, "public, max-age=31536000, immutable",
+                                  "public, max-age=60")
+    assert {"ace-builds/src-min-noconflict/mode-javascript.js",
+            "ace-builds/src-min-noconflict/theme-monokai.js",
+            "ace-builds/src-min-noconflict/worker-javascript.js"} <= set(plain), sorted(plain)

@@ -22,6 +22,12 @@ def add_build_options(p: argparse.ArgumentParser, cache_help: str) -> None:
     p.add_argument("--ignore", metavar="GLOB", action="append",
                    help="skip files matching GLOB (repeatable; a pattern without '/' matches "
                         "a name in any folder). Dotfiles and dot-folders are always skipped")
+    p.add_argument("--plain-names", metavar="GLOB", action="append",
+                   help="also write files matching GLOB under their plain, unfingerprinted "
+                        "names, for libraries that load files by name at run time "
+                        "(repeatable; replaces the default list of well-known ones)")
+    p.add_argument("--no-plain-names", dest="plain_names", action="store_const", const=[],
+                   help="write no file under its plain name")
     p.add_argument("--hash-length", metavar="N", type=int,
                    help="hex digits of the fingerprint in file names (default 16)")
     p.add_argument("--strict", action="store_true", default=None,
@@ -43,7 +49,8 @@ def build_flags(args: argparse.Namespace) -> dict[str, Any]:
     """The settings given on the command line (None where a flag was not given)."""
     return {
         "sources": args.sources or None, "out": args.out, "url_prefix": args.url_prefix,
-        "ignore": args.ignore, "hash_length": args.hash_length, "strict": args.strict,
+        "ignore": args.ignore, "plain_names": args.plain_names,
+        "hash_length": args.hash_length, "strict": args.strict,
         "minify": args.minify, "gzip": args.gzip, "brotli": args.brotli,
         "cache_dir": args.cache_dir, "jobs": args.jobs,
     }

@@ -2,6 +2,9 @@
 
     from assetbuild.django.whitenoise import immutable_file_test
     WHITENOISE_IMMUTABLE_FILE_TEST = immutable_file_test
+
+Copies under plain names (which each build replaces) are not: WhiteNoise gives them its
+WHITENOISE_MAX_AGE (60 seconds unless DEBUG).
 """
 
 from __future__ import annotations
