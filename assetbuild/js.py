@@ -65,6 +65,7 @@ class Scan:
 
 _SPACE = frozenset(" \t\r\n\f\v\u00a0\ufeff\u2028\u2029")
 _STATEMENT_HEADS = frozenset(("if", "while", "for", "with"))
+_OPERAND_AFTER = frozenset("!~+-*/%&|^<>")  # yield is no operand: here it is a name
 _FAR = 1 << 62  # beyond any offset: (pos, _FAR) sorts after every span starting at pos
 
 
@@ -100,14 +101,24 @@ def _regex_allowed(text: str, pos: int, spans: list[tuple[int, int]]) -> bool:
     c = text[i]
     if c == ")":
         return _closes_statement_head(text, i, spans)
+    if c == "}":
+        return not _closes_object(text, i, spans)
     if c == "]":
         return False
     if c == "+" or c == "-":  # after a postfix ++ or --, a division
         return not (i and text[i - 1] == c)
     if c.isalnum() or c in "_$" or ord(c) > 127:
         word = _WORD_BEFORE.search(text, max(0, i - 64), i + 1)
-        return (bool(word) and word.group() in _KEYWORDS_BEFORE_EXPR
-                and not _after_dot(text, word.start(), spans))
+        if not word or word.group() not in _KEYWORDS_BEFORE_EXPR:
+            return False
+        before, _ = _token_end_before(text, word.start(), spans)
+        if before >= 0 and text[before] == ".":  # a property: a.return / 2
+            return False
+        if word.group() == "of":  # a keyword only after the binding of a for-of head
+            return before >= 0 and (_is_name_char(text[before]) or text[before] in "]}")
+        if word.group() == "yield":  # a name where an operator wants an operand: -yield / 2
+            return not (before >= 0 and text[before] in _OPERAND_AFTER)
+        return True
     return True  # after an operator, punctuation, '{' or a block's '}'
 
 
@@ -117,22 +128,58 @@ def _after_dot(text: str, pos: int, spans: list[tuple[int, int]]) -> bool:
     return i >= 0 and text[i] == "."
 
 
-def _closes_statement_head(text: str, close: int, spans: list[tuple[int, int]]) -> bool:
-    """Whether the ``)`` at *close* ends the head of ``if``, ``while``, ``for`` or
-    ``with`` (then a slash after it starts a regular expression, not a division)."""
+def _opening(text: str, close: int, spans: list[tuple[int, int]]) -> int:
+    """Where the bracket that the ``)`` or ``}`` at *close* closes opens; -1 when not found
+    (or too far back to look)."""
+    shut, opener = text[close], "(" if text[close] == ")" else "{"
     depth, i = 1, close
-    for _ in range(4096):  # past that, take the common case: a division
-        opening, closing = text.rfind("(", 0, i), text.rfind(")", 0, i)
+    for _ in range(4096):
+        opening, closing = text.rfind(opener, 0, i), text.rfind(shut, 0, i)
         if opening == -1:
-            return False
+            return -1
         i = max(opening, closing)
         if _in_any_span(spans, i):
             continue
         depth += 1 if i == closing else -1
         if depth == 0:
-            break
-    else:
+            return i
+    return -1
+
+
+# Before a '{' that opens an object literal (not a block): an operator or a word that wants
+# an expression.
+_EXPRESSION_BEFORE = frozenset("=(,[?!~+-*/%&|^<>")
+_WORDS_BEFORE_OBJECT = frozenset("return typeof instanceof in of new delete void throw case yield await".split())
+
+
+def _closes_object(text: str, close: int, spans: list[tuple[int, int]]) -> bool:
+    """Whether the ``}`` at *close* ends an object literal (a division may follow it), not a
+    block (after which a slash starts a regular expression)."""
+    opening = _opening(text, close, spans)
+    if opening == -1:
         return False
+    end, k = _token_end_before(text, opening, spans)
+    if end < 0:
+        return False
+    if k >= 0 and spans[k][1] == end + 1:  # a literal: `${ {a} }` or invalid code
+        return text.endswith("${", spans[k][0], end + 1)
+    c = text[end]
+    if c == ">" and end and text[end - 1] == "=":  # an arrow function's body
+        return False
+    if c in _EXPRESSION_BEFORE:
+        return True
+    if _is_name_char(c):
+        word = _WORD_BEFORE.search(text, max(0, end - 64), end + 1)
+        return bool(word) and word.group() in _WORDS_BEFORE_OBJECT
+    return False
+
+
+def _closes_statement_head(text: str, close: int, spans: list[tuple[int, int]]) -> bool:
+    """Whether the ``)`` at *close* ends the head of ``if``, ``while``, ``for`` or
+    ``with`` (then a slash after it starts a regular expression, not a division)."""
+    i = _opening(text, close, spans)
+    if i == -1:  # past what is worth looking at: a regex, the reading the proof can afford
+        return True
     end, _ = _token_end_before(text, i, spans)
     word = _WORD_BEFORE.search(text, max(0, end - 64), end + 1)
     if not word or _after_dot(text, word.start(), spans):
