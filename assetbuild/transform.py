@@ -164,7 +164,7 @@ def prepare_text(logical: str, kind: str, text: str, minify: bool, url_prefix: s
                 body = css.minify(body)
             else:
                 body = js.minify_proven(text, skeleton, _protected_attempt(text, body, refs, holders))
-        except js.Unminifiable as exc:
+        except (js.Unminifiable, css.Unminifiable) as exc:
             diagnostics.append(warning(f"not minified: {exc}", file=file))
         except Exception as exc:  # a minifier bug must not stop the build
             diagnostics.append(warning(f"not minified: the minifier failed ({exc})", file=file))

@@ -51,6 +51,13 @@ def _js_minify(text: str) -> None:
         pass
 
 
+def _css_minify(text: str) -> None:
+    try:
+        css.minify(text)
+    except css.Unminifiable:
+        pass
+
+
 def _placeholders(text: str, refs) -> None:
     holders = Placeholders.for_text(text)
     holders.found(holders.protect(text, refs))
@@ -76,7 +83,7 @@ def phases(texts: dict[str, list[tuple[str, str]]]) -> list[tuple[str, int, Call
         ("  rjsmin alone", len(js_min), lambda: [rjsmin.jsmin(t, **bang) for t in js_min]),
         ("  walk (skeleton)", len(js_min), lambda: [js.skeleton(t) for t in js_min]),
         ("css.find_references", len(sheets), lambda: [css.find_references(t) for t in sheets]),
-        ("css.minify", len(css_min), lambda: [css.minify(t) for t in css_min]),
+        ("css.minify (proven)", len(css_min), lambda: [_css_minify(t) for t in css_min]),
         ("  rcssmin alone", len(css_min), lambda: [rcssmin.cssmin(t, **bang) for t in css_min]),
         ("placeholders (js+css)", len(every), lambda: [_placeholders(t, r) for t, r in js_refs + css_refs]),
         ("prepare_text (all)", len(every), prepare_all),

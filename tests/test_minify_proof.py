@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from assetbuild import js, jsproof
+from assetbuild import cssproof, js, jsproof
 from conftest import read_manifest, run_cli, write_tree
 from corpus import NODE_MODULES, SETUP, require_node
 
@@ -272,3 +272,45 @@ def test_spans_match_acorn_on_every_script_of_the_npm_corpus():
                 mismatched.append(str(path.relative_to(NODE_MODULES)))
     assert len(texts) > 1000
     assert mismatched == []
+
+
+# ---- stylesheets: rcssmin's output is proven too ------------------------------------------
+
+def test_stylesheets_rcssmin_would_change_ship_as_written_with_a_warning(tmp_path: Path):
+    sheets = {
+        # rcssmin turns the comment into a space: a descendant combinator (.a .b) appears
+        "comment.css": ".a/**/.b { color: red }\n",
+        # in a nested rule rcssmin reads 'a :hover' as a declaration and drops the space
+        "nested.css": ".x {\n  a :hover { color: red }\n}\n",
+        "fine.css": "a { color : red ; }\n.b > .c , .d { margin : 0 auto !important ; }\n",
+    }
+    write_tree(tmp_path / "src", sheets)
+    out = tmp_path / "out"
+    proc = run_cli("compile", tmp_path / "src", "--out", out, "--no-gzip", "--no-brotli", check=True)
+    assets = read_manifest(out)["assets"]
+    for name in ("comment.css", "nested.css"):
+        assert f"{tmp_path / 'src' / name}: warning: not minified: minifying would change the " \
+               "stylesheet near" in proc.stderr
+        assert (out / assets[name]["path"]).read_text() == sheets[name]
+    assert "fine.css" not in proc.stderr
+    assert (out / assets["fine.css"]["path"]).read_text() == "a{color:red}.b>.c,.d{margin:0 auto!important}"
+
+
+@pytest.mark.parametrize("original, minified", [
+    ("a :hover{}", "a:hover{}"), (".a .b{}", ".a.b{}"), ("a/**/b{}", "ab{}"),
+    ("a{width:calc(1px + 2px)}", "a{width:calc(1px+2px)}"), ("a{content:'a b'}", "a{content:'ab'}"),
+    ("@media (a) and (b){}", "@media (a)and(b){}"), (".a\\31 0{}", ".a\\310{}"),
+    ("a{b:c d}", "a{b:cd}"), (".x{a :hover{b:c}}", ".x{a:hover{b:c}}"),
+])
+def test_the_css_proof_refuses_changed_stylesheets(original, minified):
+    assert cssproof.disproof(original, minified) is not None
+
+
+@pytest.mark.parametrize("original, minified", [
+    ("a { color : red ; }", "a{color:red}"), ("a > b , c ~ d { x : y !important ; }",
+                                              "a>b,c ~ d{x:y!important}"),
+    ("/* c */ a { b: c }", "a{b:c}"), ("a{b:url( x.png ) no-repeat}", "a{b:url( x.png ) no-repeat}"),
+    ("a{b:c;;}", "a{b:c}"),
+])
+def test_the_css_proof_accepts_dropped_white_space_and_comments(original, minified):
+    assert cssproof.disproof(original, minified) is None
