@@ -207,6 +207,9 @@ def _skeleton(text: str, stop: int | None = None) -> Skeleton:
     pos, n = 0, len(text)
     stop = n if stop is None else stop
     append = spans.append
+    if text.startswith("#!"):  # a hashbang line (node scripts) is a comment
+        pos = _LINE_BREAK.search(text).start() if _LINE_BREAK.search(text) else n
+        spans.append((0, pos))
     while pos < n:  # each round runs until a regex or template moves pos past a match
         for m in (_STOP_IN_SUBSTITUTION if braces else _STOP).finditer(text, pos):
             span = m.span(1)
@@ -634,7 +637,7 @@ def minify_proven(text: str, skeleton: Skeleton,
             return out, out
 
     def disproof(plain: str) -> str | None:
-        return jsproof.disproof(text, skeleton[0], plain, _skeleton(plain)[0])
+        return jsproof.disproof(text, skeleton[0], plain, lambda: _skeleton(plain)[0])
 
     if "<!--" not in text and "-->" not in text:  # else fragile_edits decides
         out, plain = attempt([], False)

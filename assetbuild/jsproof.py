@@ -27,6 +27,7 @@ fail (the file is then kept as written); a wrong file never passes.
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from assetbuild.charclass import ascii_or_any_beyond
 
@@ -34,6 +35,8 @@ from assetbuild.charclass import ascii_or_any_beyond
 # code region that does makes the marker counts disagree, and the proof fails).
 STRING, TEMPLATE, REGEX, _JOIN, _BREAK = "\x01", "\x02", "\x03", "\x04", "\x05"
 _LITERAL_MARKERS = f"[{STRING}{TEMPLATE}{REGEX}]"
+_LITERAL_MARKER = re.compile(_LITERAL_MARKERS)
+_KEPT_COMMENT = re.compile(r"/\*!.*?\*/", re.S)
 
 _LINE_BREAK = re.compile("[\n\r\u2028\u2029]")
 _OTHER_WS = re.compile("[\u00a0\ufeff\u1680\u2000-\u200a\u202f\u205f\u3000]")
@@ -104,6 +107,9 @@ def shape(text: str, spans: list[tuple[int, int]]) -> tuple[str, list[str]]:
                 pos = end
                 continue
             marker = REGEX
+        elif first == "#":  # a hashbang line: the line break after it is the gap
+            pos = end
+            continue
         else:  # a template chunk: from a backtick or a substitution's closing brace
             marker = TEMPLATE
         append(marker)
@@ -177,13 +183,38 @@ def _first_difference(a: tuple[str, list[str]], b: tuple[str, list[str]]) -> int
     return min(in_code, in_literals)
 
 
+def render(shape_: tuple[str, list[str]]) -> str:
+    """The shortest text of a shape: its literals put back, a joining space for a joining
+    mark, a line break for a line break that may end a statement, nothing elsewhere."""
+    code, literals = shape_
+    parts = _LITERAL_MARKER.split(code)
+    pieces = [""] * (2 * len(parts) - 1)
+    pieces[0::2] = parts
+    pieces[1::2] = literals
+    return "".join(pieces).replace(_JOIN, " ").replace(_BREAK, "\n")
+
+
+def _without_kept_comments(text: str) -> str:
+    """*text* with each /*! comment */ as the white space it stands for (none at the start)."""
+    if "/*!" not in text:
+        return text
+    text = _KEPT_COMMENT.sub(lambda m: "\n" if _LINE_BREAK.search(m.group()) else " ", text)
+    return text.lstrip(" \n")  # a licence at the top: nothing before it to keep apart
+
+
 def disproof(original: str, original_spans: list[tuple[int, int]], minified: str,
-             minified_spans: list[tuple[int, int]]) -> str | None:
+             minified_spans: Callable[[], list[tuple[int, int]]]) -> str | None:
     """None when *minified* is proven to mean what *original* meant; else where it may
-    not, as a reason to show."""
+    not, as a reason to show. *minified_spans* gives its skeleton's spans when needed.
+
+    Most often the minified text is the shortest text of the source's shape (but for the
+    /*! comments rjsmin keeps), and one comparison proves it; else its own shape must
+    equal the source's."""
     try:
         before = shape(original, original_spans)
-        after = shape(minified, minified_spans)
+        if _without_kept_comments(minified) == render(before):
+            return None
+        after = shape(minified, minified_spans())
     except Unprovable as exc:
         return str(exc)
     if before == after:
