@@ -1,62 +1,49 @@
-"""Dependency order between assets: references first, cycles reported whole."""
+"""Cycles in the graph of references, found as they close: the assets that lie on a loop
+with a given one."""
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections import deque
+from typing import Callable, Iterable
+
+Neighbours = Callable[[str], Iterable[str]]
 
 
-def strongly_connected(edges: Mapping[str, set[str]]) -> list[list[str]]:
-    """Tarjan's algorithm, iterative: groups of nodes that reach each other, dependencies
-    before dependents."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    groups: list[list[str]] = []
-    counter = 0
-    for root in sorted(edges):
-        if root in index:
-            continue
-        work = [(root, iter(sorted(edges.get(root, ()))))]
-        index[root] = low[root] = counter
-        counter += 1
-        stack.append(root)
-        on_stack.add(root)
-        while work:
-            node, children = work[-1]
-            advanced = False
-            for child in children:
-                if child not in index:
-                    index[child] = low[child] = counter
-                    counter += 1
-                    stack.append(child)
-                    on_stack.add(child)
-                    work.append((child, iter(sorted(edges.get(child, ())))))
-                    advanced = True
-                    break
-                if child in on_stack:
-                    low[node] = min(low[node], index[child])
-            if advanced:
-                continue
-            work.pop()
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[node])
-            if low[node] == index[node]:
-                group = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    group.append(member)
-                    if member == node:
-                        break
-                groups.append(sorted(group))
-    return groups
+def cycle_through(start: str, successors: Neighbours, predecessors: Neighbours) -> list[str]:
+    """The nodes on a cycle with *start* (its strongly connected component), sorted; []
+    when *start* lies on none. Visits only what *start* reaches."""
+    ahead = _reach(start, successors, lambda node: True)
+    if start not in ahead:
+        return []
+    return sorted(_reach(start, predecessors, ahead.__contains__))
 
 
-def order(edges: Mapping[str, set[str]]) -> tuple[list[str], list[list[str]]]:
-    """(every node with its dependencies first, the cycles found). A self-reference is a
-    cycle of one."""
-    groups = strongly_connected(edges)
-    cycles = [g for g in groups if len(g) > 1 or g[0] in edges.get(g[0], ())]
-    return [node for group in groups for node in group], cycles
+def shortest_cycle(start: str, successors: Neighbours) -> list[str]:
+    """The nodes of a shortest cycle from *start* back to it, *start* first (it must lie
+    on one)."""
+    came_from: dict[str, str] = {}
+    queue = deque([start])
+    while queue:
+        node = queue.popleft()
+        for nxt in sorted(successors(node)):
+            if nxt == start:
+                path = [node]
+                while path[-1] != start:
+                    path.append(came_from[path[-1]])
+                return path[::-1]
+            if nxt not in came_from:
+                came_from[nxt] = node
+                queue.append(nxt)
+    raise ValueError(f"{start} lies on no cycle")
+
+
+def _reach(start: str, neighbours: Neighbours, allowed: Callable[[str], bool]) -> set[str]:
+    """The allowed nodes reached from *start* in one step or more."""
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        for nxt in neighbours(todo.pop()):
+            if nxt not in seen and allowed(nxt):
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen

@@ -92,18 +92,22 @@ def test_every_rewrite_waits_for_what_it_references(tmp_path_factory, graph):
         assert all(linker.written[dep].path in bundled for dep in deps)
 
 
-def test_a_cycle_is_reported_whole_and_what_waits_behind_it_is_not_written(tmp_path):
+@pytest.mark.parametrize("seed", range(4))
+def test_a_cycle_is_reported_as_soon_as_it_closes(tmp_path, seed):
     write_tree(tmp_path / "src", {"a.css": ["b.css"], "b.css": ["a.css"], "c.css": ["a.css"],
                                   "d.css": ["i.svg"]})
     found, config, opts, planned, outcomes = setup(tmp_path)
+    random.Random(seed).shuffle(outcomes)
+    closing = max(i for i, o in enumerate(outcomes) if o.logical in ("a.css", "b.css"))
     with TextSpool() as spool:
         linker = Linker(found, planned, config, spool, opts)
-        run(linker, outcomes, random.Random(1))
+        for outcome in outcomes[:closing]:
+            linker.add(outcome)
         with pytest.raises(BuildError) as caught:
-            linker.close(lambda d: None)
+            linker.add(outcomes[closing])
     messages = [d.message for d in caught.value.diagnostics]
-    assert messages == ["reference cycle: a.css -> b.css -> a.css"]
-    assert set(linker.written) == {"d.css", "i.svg"}
+    assert messages == ["reference cycle: a.css:1 -> b.css:1 -> a.css"]
+    assert not {"a.css", "b.css", "c.css"} & set(linker.written)
 
 
 def test_a_reference_to_an_unreadable_file_is_left_as_written(tmp_path):
