@@ -152,7 +152,10 @@ class Linker:
         any other loop raises BuildError now, before the rest of the build."""
         if name not in self._waits_for or not self._waited_by.get(name):
             return
-        members = graph.cycle_through(name, self._waiting_on, self._waited_on_by)
+        # Only assets still waiting wait on others or are waited on (a finished asset's
+        # waiters were told and forgotten), so both maps are the graph as they are.
+        members = graph.cycle_through(name, lambda n: self._waits_for.get(n, ()),
+                                      lambda n: self._waited_by.get(n, ()))
         if not members:
             return
         if not self._is_module_loop(members):
@@ -164,12 +167,6 @@ class Linker:
         self._loops[key] = members
         outside = set().union(*(self._waits_for[m] for m in members)) - set(members)
         self._wait(key, outside)
-
-    def _waiting_on(self, name: str) -> list[str]:
-        return [t for t in self._waits_for.get(name, ()) if t in self._waits_for]
-
-    def _waited_on_by(self, name: str) -> list[str]:
-        return [w for w in self._waited_by.get(name, ()) if w in self._waits_for]
 
     def _is_module_loop(self, members: list[str]) -> bool:
         """Whether every member is a script and every reference between members an import."""
