@@ -185,23 +185,26 @@ class Linker:
         reference; members off that path are named after it."""
         inside = set(members)
         path = graph.shortest_cycle(members[0], lambda n: [t for t in self._deps(n) if t in inside])
-        steps = [f"{a}:{self._line_of(a, b)}" for a, b in zip(path, path[1:] + path[:1])]
+        steps = [self._reference(a, b) for a, b in zip(path, path[1:] + path[:1])]
         others = sorted(inside - set(path))
-        return error("reference cycle: " + " -> ".join(steps + [path[0]])
+        part, line = steps[0][1], steps[0][2]
+        return error("reference cycle: " + " -> ".join([label for label, _, _ in steps] + [path[0]])
                      + (f" (also in the loop: {', '.join(others)})" if others else ""),
-                     file=self._file(path[0]), line=self._line_of(path[0], path[1 % len(path)]),
+                     file=self._file(part), line=line,
                      hint="files that reference each other in a loop cannot all be "
                           "fingerprinted (only ES modules may import each other); break the loop")
 
-    def _line_of(self, referrer: str, target: str) -> int:
-        """The line of *referrer*'s first reference to *target* (in a bundle: in its parts)."""
+    def _reference(self, referrer: str, target: str) -> tuple[str, str, int]:
+        """Where *referrer* first references *target*: ('a.css:3', the file, the line);
+        for a bundle, in one of its parts: ('all.css (a.css:3)', the part, the line)."""
         parts = self.bundles[referrer].parts if referrer in self.bundles else [referrer]
         for part in parts:
             text = self.texts.get(part)
             for ref, t in zip(text.refs if text else (), self.targets.get(part, ())):
                 if t == target:
-                    return ref.line
-        return 0
+                    where = f"{part}:{ref.line}"
+                    return (where if part == referrer else f"{referrer} ({where})"), part, ref.line
+        raise AssertionError(f"{referrer} does not reference {target}")
 
     def _member(self, name: str) -> Member:
         """What finish_cycle needs of the member *name*."""

@@ -313,6 +313,18 @@ def test_stylesheet_cycle_names_every_file_and_line_before_the_rest_is_built(tre
     assert len(list((base / "out").rglob("*.css"))) <= 64
 
 
+def test_cycle_through_a_bundle_names_the_part_and_line(tree):
+    base = tree({
+        "pyproject.toml": '[tool.assetbuild]\nsources = ["src"]\nout = "out"\n'
+                          '[tool.assetbuild.bundles]\n"all.css" = ["a.css", "b.css"]\n',
+        "src/a.css": ".a{}\n", "src/b.css": '.b{}\n@import "c.css";\n', "src/c.css": '@import "all.css";\n',
+    })
+    proc = run_cli("compile", cwd=base)
+    assert proc.returncode == 1
+    assert proc.stderr == (f"{base / 'src' / 'b.css'}:2: error: reference cycle: all.css (b.css:2) "
+                           f"-> c.css:1 -> all.css; {CYCLE_HINT}\n")
+
+
 def test_reference_climbing_out_of_root_is_not_followed(tree):
     base = tree({"secret.png": b"SECRET", "src/s.css": ".a{background:url(../secret.png)}"})
     proc = run_cli("compile", base / "src", "--out", base / "out", check=True)
