@@ -9,7 +9,7 @@ from pathlib import Path
 
 from conftest import read_manifest, run_cli, write_tree
 from corpus import require_node
-from outputcheck import tree_bytes
+from outputcheck import Release, tree_bytes
 
 # a -> b -> c -> a, with main and an outside module (util) around the loop.
 LOOP = {
@@ -53,6 +53,9 @@ def test_a_loop_of_three_modules_loads_in_node(tmp_path):
     c = (out / assets["loop/c.js"]["path"]).read_text(encoding="utf-8")
     assert f"'./{assets['loop/a.js']['path'].split('/')[-1]}'" in c
     assert f"'../{assets['util.js']['path']}'" in c
+    release = Release.load(out)  # the independent checker: only the loop's names are not
+    assert release.integrity_problems() == []  # blake3 of the file's bytes
+    assert release.import_loops() == {assets[name]["path"] for name in MEMBERS}
 
 
 def test_changing_one_member_renames_every_member(tmp_path):
