@@ -292,7 +292,8 @@ def _keyword_offsets(text: str) -> list[int]:
 
 
 def scan(text: str, skeleton: Skeleton | None = None) -> Scan:
-    """Module specifiers (static and dynamic ``import``, ``export … from``) and source maps.
+    """Module specifiers (static and dynamic ``import``, ``export … from``), source maps
+    and the URLs of ``new URL('…', import.meta.url)``.
 
     Each keyword is first read as if it were code. The walk over strings and comments
     (the costly part) then only needs to reach the last keyword that would give a

@@ -15,8 +15,8 @@ import sys
 from typing import Any, Callable
 
 from assetbuild import bundle, graph, sources
-from assetbuild.cycles import Member, finish_cycle
 from assetbuild.config import Config
+from assetbuild.cycles import Member, finish_cycle
 from assetbuild.diagnostics import BuildError, Diagnostic, error, warning
 from assetbuild.refs import Placeholders, Ref, new_url, resolve, resolve_absolute_url
 from assetbuild.spool import TextSpool
@@ -280,7 +280,7 @@ class Linker:
         text = self.texts[name]
         for ref in self._lost_maps.get(name, ()):
             token = Placeholders(text.placeholder_prefix).token(text.refs.index(ref))
-            body = _map_comment(text.kind, token).sub("", body, count=1)
+            body = _map_comment(text.kind, token).sub(_without_comment, body, count=1)
         return body
 
     def _urls(self, text: Text, base: str) -> list[str]:
@@ -315,11 +315,17 @@ _LOOP = "\0loop\0"  # the keys of loops of modules, which wait like assets
 
 
 def _map_comment(kind: str, token: str) -> re.Pattern[str]:
-    """The sourceMappingURL comment whose URL is the placeholder *token*, with the line
-    break that ends it."""
+    """The sourceMappingURL comment whose URL is the placeholder *token*: (white space
+    before it when it begins its line), the comment, (the line break after it)."""
     start, end = (r"/\*", r"[ \t\r\n]*\*/") if kind == "css" else ("//", r"[ \t]*")
-    return re.compile(start + r"[#@][ \t]*sourceMappingURL=" + re.escape(token) + end
-                      + r"(?:\r\n|[\n\r])?")
+    return re.compile(r"(^[ \t]*)?" + start + r"[#@][ \t]*sourceMappingURL=" + re.escape(token)
+                      + end + r"(\r\n|[\n\r]|)", re.M)
+
+
+def _without_comment(match: re.Match[str]) -> str:
+    """A whole line for a comment that had it to itself; else only the comment (the line
+    break after code may end a statement)."""
+    return "" if match.group(1) is not None else match.group(2)
 
 
 def _arrival(name: str) -> str:

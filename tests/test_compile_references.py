@@ -249,14 +249,18 @@ def test_a_kept_file_whose_source_map_is_missing_loses_the_comment_with_a_warnin
         "app.js": "var a = 1;\n\n//# sourceMappingURL=app.js.map\n",
         "other.min.js": "var c=3;\n//# sourceMappingURL=other.js.map\n",
         "other.js.map": '{"version":3}',
+        "after-code.min.js": "var d=4//# sourceMappingURL=gone.map\n-1;\n",
     }
     out, manifest, err = compile_tree(tree, files)
     assert output_text(out, manifest, "lib.min.js") == "var b=2;\n"
     assert output_text(out, manifest, "s.min.css") == "a{color:red}\n"
     assert output_text(out, manifest, "other.min.js") == (
         f"var c=3;\n//# sourceMappingURL={url_of(manifest, 'other.js.map')}\n")
+    assert output_text(out, manifest, "after-code.min.js") == "var d=4\n-1;\n"  # still 4 - 1
     src = out.parent / "src"
     assert sorted(err.splitlines()) == [
+        f"{src / 'after-code.min.js'}:1: warning: source map 'gone.map' not found (its "
+        "sourceMappingURL comment is removed); no source file 'gone.map'",
         f"{src / 'lib.min.js'}:2: warning: source map 'lib.min.js.map' not found (its "
         "sourceMappingURL comment is removed); no source file 'lib.min.js.map'",
         f"{src / 's.min.css'}:2: warning: source map 'maps/s.min.css.map' not found (its "
