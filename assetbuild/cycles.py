@@ -24,15 +24,15 @@ _LENGTH = struct.Struct("<Q")
 
 @dataclass
 class Member:
-    """One script of the loop, with the final URL of each reference it makes outside the
-    loop (None for a reference to another member, which ``targets`` names)."""
+    """One script of the loop: the final URL of each reference it makes outside the loop,
+    and the member each other reference points at."""
 
     logical: str
     body: str  # placeholders where its references stood
     placeholder_prefix: str
     refs: list[Ref]
-    urls: list[str | None]
-    targets: list[str | None]  # the logical name of each reference's target
+    urls: list[str]  # final URLs (for references to members: as written, unused)
+    inner: dict[int, str]  # reference index -> the member it points at
     is_module: bool
     size_in: int
 
@@ -41,54 +41,52 @@ def finish_cycle(members: list[Member], opts: Options) -> list[Written]:
     """Name, write and compress every member of one loop (in a worker process)."""
     pieces = {m.logical: _pieces(m) for m in members}
     loop = blake3.blake3(b"assetbuild import cycle\0")
+    _feed(loop, [(b"P", opts.url_prefix)])  # absolute URLs between members are written with it
     for m in sorted(members, key=lambda m: m.logical):
-        _feed(loop, m.logical, pieces[m.logical])
+        _feed(loop, pieces[m.logical])
     loop_digest = loop.digest()
     digests = {}
     for m in members:
         own = blake3.blake3(loop_digest)
-        _feed(own, m.logical, pieces[m.logical])
+        _feed(own, pieces[m.logical])
         digests[m.logical] = own.hexdigest()
     paths = {name: digested_name(name, digest, opts.hash_length)
              for name, digest in digests.items()}
     written = []
     for m in members:
-        urls = [url if url is not None else new_url(ref, paths[target], m.logical, opts.url_prefix)
-                for ref, url, target in zip(m.refs, m.urls, m.targets)]
+        urls = [new_url(ref, paths[m.inner[i]], m.logical, opts.url_prefix) if i in m.inner
+                else url for i, (ref, url) in enumerate(zip(m.refs, m.urls))]
         data = Placeholders(m.placeholder_prefix).restore(m.body, urls).encode("utf-8")
         written.append(finish(m.logical, data, opts, m.is_module, m.size_in,
                               name_digest=digests[m.logical]))
     return written
 
 
-def _pieces(member: Member) -> list[tuple[bool, str]]:
-    """The member's text as (is a reference to another member, text) pieces: the text
-    between those references (with every other reference's final URL in place), and the
-    logical name each of those references points at."""
-    holders = Placeholders(member.placeholder_prefix)
-    split = holders.pattern.split(member.body)  # text, index, text, index, ..., text
-    pieces: list[tuple[bool, str]] = []
-    text = [split[0]]
+def _pieces(member: Member) -> list[tuple[bytes, str]]:
+    """What names a member, as (kind, text) pieces: its logical name ("N"), then its text
+    ("T", with the final URL of every reference outside the loop in place), broken at each
+    reference to another member by the member it points at ("M") and the URL as written
+    ("U", whose form and ?query the final URL keeps)."""
+    split = Placeholders(member.placeholder_prefix).pattern.split(member.body)
+    pieces = [(b"N", member.logical)]
+    text = [split[0]]  # split: text, index, text, index, ..., text
     for i in range(1, len(split), 2):
         index = int(split[i])
-        url = member.urls[index]
-        if url is None:
-            pieces.append((False, "".join(text)))
-            target = member.targets[index]
-            assert target is not None
-            pieces.append((True, target))
+        if index in member.inner:
+            pieces += [(b"T", "".join(text)), (b"M", member.inner[index]),
+                       (b"U", member.refs[index].url)]
             text = []
         else:
-            text.append(url)
+            text.append(member.urls[index])
         text.append(split[i + 1])
-    pieces.append((False, "".join(text)))
+    pieces.append((b"T", "".join(text)))
     return pieces
 
 
-def _feed(hasher: blake3.blake3, logical: str, pieces: list[tuple[bool, str]]) -> None:
-    """Hash a member's name and pieces, each with its kind and length, so that no two
-    different members hash the same way."""
-    for kind, text in [(b"N", logical), *((b"R" if is_ref else b"T", t) for is_ref, t in pieces)]:
+def _feed(hasher: blake3.blake3, pieces: list[tuple[bytes, str]]) -> None:
+    """Hash pieces, each with its kind and length, so that no two different members hash
+    the same way."""
+    for kind, text in pieces:
         data = text.encode("utf-8")
         hasher.update(kind)
         hasher.update(_LENGTH.pack(len(data)))

@@ -209,10 +209,9 @@ class Linker:
     def _member(self, name: str) -> Member:
         """What finish_cycle needs of the member *name*."""
         text, inside = self.texts[name], set(self._loops[self._loop_of[name]])
-        targets = self.targets[name]
-        urls = [None if t in inside else url for t, url in zip(targets, self._urls(text, name))]
-        return Member(name, self._body(name), text.placeholder_prefix,
-                      text.refs, urls, targets, text.is_module, self.found[name].size)
+        inner = {i: t for i, t in enumerate(self.targets[name]) if t in inside}
+        return Member(name, self._body(name), text.placeholder_prefix, text.refs,
+                      self._urls(text, name), inner, text.is_module, self.found[name].size)
 
     def _bundles_of(self, part: str) -> list[str]:
         """The bundles still to build that join *part*."""

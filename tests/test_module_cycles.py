@@ -129,3 +129,19 @@ def test_a_loop_through_new_url_is_an_error_naming_each_reference(tmp_path):
         f"{tmp_path / 'src' / 'a.js'}:1: error: reference cycle: a.js:1 -> b.js:1 -> a.js; "
         "files that reference each other in a loop cannot all be fingerprinted (only ES "
         "modules may import each other); break the loop\n")
+
+
+def test_the_same_name_always_means_the_same_bytes(tmp_path):
+    # Variants that differ only in how c writes its import of a: each form is kept in the
+    # output, so each must give c (and the loop) other names.
+    seen: dict[str, bytes] = {}
+    for i, spec in enumerate(["./a.js", "./a.js?v=2", "/static/loop/a.js"]):
+        base = tmp_path / str(i)
+        write_tree(base, {**LOOP, "src/loop/c.js": LOOP["src/loop/c.js"].replace("./a.js", spec)})
+        out, assets, _ = build(base)
+        c = (out / assets["loop/c.js"]["path"]).read_text(encoding="utf-8")
+        assert spec.replace("a.js", assets["loop/a.js"]["path"].split("/")[-1]) in c
+        for entry in assets.values():
+            data = (out / entry["path"]).read_bytes()
+            assert seen.setdefault(entry["path"], data) == data, entry["path"]
+    assert len({p for p in seen if p.startswith("loop/c.")}) == 3
