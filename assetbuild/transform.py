@@ -24,7 +24,7 @@ from assetbuild.manifest import Entry, render_quoted
 from assetbuild.output import commit_staged, staging_file, write_content_addressed
 from assetbuild.refs import Placeholders, Ref, is_local
 
-TRANSFORM_VERSION = "3"
+TRANSFORM_VERSION = "4"
 STREAM_BYTES = 8 << 20  # larger files are copied in chunks, never held whole in memory
 MINIFY_MAX_BYTES = 32 << 20  # larger scripts and stylesheets are copied as they are
 CHUNK = 1 << 20
