@@ -80,8 +80,10 @@ def test_changing_what_the_loop_imports_renames_every_member(tmp_path):
 
 
 def test_two_builds_are_byte_identical(tmp_path):
-    write_tree(tmp_path, LOOP)
-    one, _, _ = build(tmp_path, "out1")
+    # With 100 more files (two batches), the first build runs in worker processes, the
+    # second in this one: the loop is found at another moment, and named the same.
+    write_tree(tmp_path, {**LOOP, **{f"src/filler/{i}.txt": str(i) for i in range(100)}})
+    one, _, _ = build(tmp_path, "out1", "-j", "2")
     two, _, _ = build(tmp_path, "out2", "-j", "1")
     assert tree_bytes(one) == tree_bytes(two)
 
