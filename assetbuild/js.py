@@ -295,7 +295,8 @@ def _keyword_offsets(text: str) -> list[int]:
 
 
 def scan(text: str, skeleton: Skeleton | None = None) -> Scan:
-    """Module specifiers (static and dynamic ``import``, ``export … from``) and source maps.
+    """Module specifiers (static and dynamic ``import``, ``export … from``), source maps
+    and the URLs of ``new URL('…', import.meta.url)``.
 
     Each keyword is first read as if it were code. The walk over strings and comments
     (the costly part) then only needs to reach the last keyword that would give a
@@ -315,9 +316,11 @@ def scan(text: str, skeleton: Skeleton | None = None) -> Scan:
         if not budget.cut:
             read[kw] = found
     needed = [kw for kw in keywords if kw not in read or read[kw][0] is not None]
+    worker_urls = _new_url_candidates(text)
     lines = LineIndex(text)
     if skeleton is None:
-        stop = max(needed[-1] if needed else -1, last_map)
+        stop = max(needed[-1] if needed else -1, last_map,
+                   worker_urls[-1].start() if worker_urls else -1)
         spans, line_comments = _skeleton(text, stop=stop)
     else:
         stop = len(text)  # complete: never walked on below
@@ -336,6 +339,9 @@ def scan(text: str, skeleton: Skeleton | None = None) -> Scan:
         if spec is not None:
             s, e = spec.start() + 1, spec.end() - 1
             result.refs.append(Ref(s, e, text[s:e], "module", lines.line(s)))
+    result.refs += [Ref(m.start(1) + 1, m.end(1) - 1, m.group(1)[1:-1], "url",
+                        lines.line(m.start(1))) for m in worker_urls
+                    if not _in_spans(spans, starts, m.start())]
     makers = [kw for kw, (spec, module) in read.items() if module and spec is None]
     walked_on = False
     for kw in makers if not result.is_module else ():  # `export const`, `import.meta`
@@ -349,6 +355,20 @@ def scan(text: str, skeleton: Skeleton | None = None) -> Scan:
             break
     result.refs.sort(key=lambda r: r.start)
     return result
+
+
+_NEW_URL = re.compile(r"""new[ \t\n\r]+URL[ \t\n\r]*\([ \t\n\r]*('[^'\\\n\r]*'|"[^"\\\n\r]*")"""
+                      r"[ \t\n\r]*,[ \t\n\r]*import[ \t\n\r]*\.[ \t\n\r]*meta[ \t\n\r]*\."
+                      r"[ \t\n\r]*url[ \t\n\r]*\)")
+
+
+def _new_url_candidates(text: str) -> list[re.Match]:
+    """Each ``new URL('./file.js', import.meta.url)`` with a plain string literal (a
+    worker, a wasm file), in order; whether it lies in code is for the caller to judge."""
+    if "URL" not in text:
+        return []
+    return [m for m in _NEW_URL.finditer(text)
+            if not (m.start() and (text[m.start() - 1] == "." or _is_name_char(text[m.start() - 1])))]
 
 
 class _Budget:

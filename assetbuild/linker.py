@@ -2,23 +2,27 @@
 asset it references is written, while the rest of the tree is still being transformed.
 
 An asset's final bytes hold the fingerprinted names of what it references, so it waits
-for them; whatever never gets ready waits on a reference cycle, which is reported whole.
+for them. Each time an asset comes in, the loops it closes are looked for: ES modules that
+import each other are then fingerprinted together (see cycles.py) once all they reference
+outside the loop is written; any other loop is an error, reported at once.
 """
 
 from __future__ import annotations
 
 import heapq
+import re
 import sys
 from typing import Any, Callable
 
 from assetbuild import bundle, graph, sources
 from assetbuild.config import Config
+from assetbuild.cycles import Member, finish_cycle
 from assetbuild.diagnostics import BuildError, Diagnostic, error, warning
 from assetbuild.refs import Placeholders, Ref, new_url, resolve, resolve_absolute_url
 from assetbuild.spool import TextSpool
 from assetbuild.transform import Options, Outcome, Text, Written, finish, finish_text
 
-Task = tuple[str, Callable[..., Written], tuple[Any, ...]]  # (asset, function, arguments)
+Task = tuple[str, Callable[..., Any], tuple[Any, ...]]  # (asset, function, arguments)
 
 
 class Linker:
@@ -38,10 +42,13 @@ class Linker:
         self.bodies: dict[str, tuple[int, int]] = {}  # text name -> where its body is spooled
         self.targets: dict[str, list[str | None]] = {}  # text name -> resolved name per ref
         self.missing: dict[str, list[Diagnostic]] = {}  # referrer -> references not found
+        self._lost_maps: dict[str, list[Ref]] = {}  # referrer -> source maps not found
         self._finished = set(self.written)  # written, or could not be read (nothing to wait for)
         self._waits_for: dict[str, set[str]] = {}  # asset -> what it still waits for
         self._waited_by: dict[str, list[str]] = {}  # the reverse
         self._ready: list[tuple[int, str]] = []  # heap: largest first
+        self._loops: dict[str, list[str]] = {}  # loop key -> its members (ES modules)
+        self._loop_of: dict[str, str] = {}  # member -> the key of the largest loop found
         for b in bundles:  # a bundle first waits for each part to be transformed
             if b.name not in self.written:
                 self._wait(b.name, {_arrival(p) for p in b.parts})
@@ -61,8 +68,11 @@ class Linker:
             self.targets[name] = resolved
             needs = {t for t in resolved if t is not None} - self._finished
             self._wait(name, needs)
-            for b in self._bundles_of(name):
+            bundles = self._bundles_of(name)
+            for b in bundles:
                 self._wait(b, needs)
+            for waiting in [name, *bundles]:
+                self._close_loop(waiting)
         else:  # it could not be read (and was reported): references to it stay as written
             self._finished.add(name)
             self._arrived(name)
@@ -73,34 +83,36 @@ class Linker:
         if not self._ready:
             return None
         _, name = heapq.heappop(self._ready)
+        if name in self._loops:
+            return name, finish_cycle, ([self._member(m) for m in self._loops[name]], self.opts)
         if name in self.bundles:
             data = self._bundle_bytes(name)
             return name, finish, (name, data, self.opts, False, 0)
         text = self.texts[name]
-        body = self.spool.get(*self.bodies[name])
+        body = self._body(name)
         return name, finish_text, (name, body, text.placeholder_prefix, self._urls(text, name),
                                    self.opts, text.is_module, self.found[name].size)
 
-    def task_done(self, name: str, written: Written) -> None:
-        self._done(name, written)
+    def task_done(self, name: str, written: Written | list[Written]) -> None:
+        if isinstance(written, list):  # a loop of modules: all written, then all arrived
+            del self._loops[name]
+            for each in written:
+                self.written[each.logical] = each
+                self._finished.add(each.logical)
+            for each in written:
+                self._arrived(each.logical)
+        else:
+            self._done(name, written)
 
     def close(self, warn: Callable[[Diagnostic], None]) -> None:
         """After the last outcome and task: report references not found (errors with
-        --strict) and the cycles that kept assets from being written."""
+        --strict)."""
         missing = [diag for diags in self.missing.values() for diag in diags]
         if missing and self.config.strict:
             raise BuildError(missing)
         for diag in missing:
             warn(diag)
-        stuck = {name: self._deps(name) - self._finished for name in self._waits_for}
-        _, cycles = graph.order(stuck)
-        if cycles:
-            raise BuildError([error("reference cycle: " + " -> ".join(c + [c[0]]),
-                                    file=self._file(c[0]),
-                                    hint="assets that reference each other cannot all be "
-                                         "fingerprinted; break the loop")
-                              for c in cycles])
-        assert not stuck, f"assets left unwritten: {sorted(stuck)[:5]}"
+        assert not self._waits_for, f"assets left unwritten: {sorted(self._waits_for)[:5]}"
 
     # -- waiting ---------------------------------------------------------------------------
 
@@ -127,8 +139,79 @@ class Linker:
     def _make_ready(self, name: str) -> None:
         del self._waits_for[name]
         if name in self.written:
-            return  # a bundle named like a source, written already: nothing to do
+            return  # a bundle named like a source, or a loop's member: written already
+        if name.startswith(_LOOP) and name not in self._loops:
+            return  # a loop found inside a larger one, which is built instead
         heapq.heappush(self._ready, (-self._weight(name), name))
+
+    # -- loops -----------------------------------------------------------------------------
+
+    def _close_loop(self, name: str) -> None:
+        """Look for a loop through *name*, which has just come in or got a new part: ES
+        modules that import each other wait as one for what they reference outside it;
+        any other loop raises BuildError now, before the rest of the build."""
+        if name not in self._waits_for or not self._waited_by.get(name):
+            return
+        # Only assets still waiting wait on others or are waited on (a finished asset's
+        # waiters were told and forgotten), so both maps are the graph as they are.
+        members = graph.cycle_through(name, lambda n: self._waits_for.get(n, ()),
+                                      lambda n: self._waited_by.get(n, ()))
+        if not members:
+            return
+        if not self._is_module_loop(members):
+            raise BuildError(self._loop_error(members))
+        key = _LOOP + name  # a loop through name is found only when name comes in
+        for m in members:
+            self._loops.pop(self._loop_of.get(m, ""), None)  # a smaller loop inside this one
+            self._loop_of[m] = key
+        self._loops[key] = members
+        outside = set().union(*(self._waits_for[m] for m in members)) - set(members)
+        self._wait(key, outside)
+
+    def _is_module_loop(self, members: list[str]) -> bool:
+        """Whether every member is a script and every reference between members an import."""
+        inside = set(members)
+        for m in members:
+            text = self.texts.get(m)
+            if text is None or text.kind != "js" or m in self.bundles:
+                return False
+            if any(t in inside and ref.kind != "module"
+                   for ref, t in zip(text.refs, self.targets[m])):
+                return False
+        return True
+
+    def _loop_error(self, members: list[str]) -> Diagnostic:
+        """The loop from the first member back to it, each step with the line of its
+        reference; members off that path are named after it."""
+        inside = set(members)
+        path = graph.shortest_cycle(members[0], lambda n: [t for t in self._deps(n) if t in inside])
+        steps = [self._reference(a, b) for a, b in zip(path, path[1:] + path[:1])]
+        others = sorted(inside - set(path))
+        part, line = steps[0][1], steps[0][2]
+        return error("reference cycle: " + " -> ".join([label for label, _, _ in steps] + [path[0]])
+                     + (f" (also in the loop: {', '.join(others)})" if others else ""),
+                     file=self._file(part), line=line,
+                     hint="files that reference each other in a loop cannot all be "
+                          "fingerprinted (only ES modules may import each other); break the loop")
+
+    def _reference(self, referrer: str, target: str) -> tuple[str, str, int]:
+        """Where *referrer* first references *target*: ('a.css:3', the file, the line);
+        for a bundle, in one of its parts: ('all.css (a.css:3)', the part, the line)."""
+        parts = self.bundles[referrer].parts if referrer in self.bundles else [referrer]
+        for part in parts:
+            text = self.texts.get(part)
+            for ref, t in zip(text.refs if text else (), self.targets.get(part, ())):
+                if t == target:
+                    where = f"{part}:{ref.line}"
+                    return (where if part == referrer else f"{referrer} ({where})"), part, ref.line
+        raise AssertionError(f"{referrer} does not reference {target}")
+
+    def _member(self, name: str) -> Member:
+        """What finish_cycle needs of the member *name*."""
+        text, inside = self.texts[name], set(self._loops[self._loop_of[name]])
+        inner = {i: t for i, t in enumerate(self.targets[name]) if t in inside}
+        return Member(name, self._body(name), text.placeholder_prefix, text.refs,
+                      self._urls(text, name), inner, text.is_module, self.found[name].size)
 
     def _bundles_of(self, part: str) -> list[str]:
         """The bundles still to build that join *part*."""
@@ -141,6 +224,8 @@ class Linker:
         return {t for t in self.targets.get(name, ()) if t}
 
     def _weight(self, name: str) -> int:
+        if name in self._loops:
+            return sum(self._weight(m) for m in self._loops[name])
         if name in self.bundles:
             return sum(self._weight(part) for part in self.bundles[name].parts)
         src = self.found.get(name)
@@ -165,8 +250,11 @@ class Linker:
                          file=self._file(referrer), line=ref.line)
         elif name in self.found or name in self.bundles:
             return name
-        elif ref.kind == "sourcemap" and self.config.minify:
-            return None
+        elif ref.kind == "sourcemap":  # in a file kept as written: the comment would dangle
+            self._lost_maps.setdefault(referrer, []).append(ref)
+            diag = level(f"source map '{ref.url}' not found" + (
+                         "" if self.config.strict else " (its sourceMappingURL comment is removed)"),
+                         file=self._file(referrer), line=ref.line, hint=f"no source file '{name}'")
         else:
             diag = level(f"reference '{ref.url}' not found" + (
                          "" if self.config.strict else " (left as written)"),
@@ -184,6 +272,15 @@ class Linker:
                             f"written: import '{ref.url}{guess[len(name):]}' (a bundler adds "
                             "the suffix)")
         return f"no source file '{name}'"
+
+    def _body(self, name: str) -> str:
+        """The spooled body of the text *name*, without source map comments that name no file."""
+        body = self.spool.get(*self.bodies[name])
+        text = self.texts[name]
+        for ref in self._lost_maps.get(name, ()):
+            token = Placeholders(text.placeholder_prefix).token(text.refs.index(ref))
+            body = _map_comment(text.kind, token).sub(_without_comment, body, count=1)
+        return body
 
     def _urls(self, text: Text, base: str) -> list[str]:
         """The final URL of each of *text*'s references, as seen from the asset *base*."""
@@ -208,9 +305,26 @@ class Linker:
                     f"bundle '{name}': part '{part}' is an ES module; modules cannot be "
                     "concatenated", file=self._file(part),
                     hint="load it with <script type=module> and let the browser import it"))
-            body = self.spool.get(*self.bodies[part])
+            body = self._body(part)
             pieces.append(Placeholders(text.placeholder_prefix).restore(body, self._urls(text, name)))
         return bundle.join(b.kind, pieces).encode("utf-8")
+
+
+_LOOP = "\0loop\0"  # the keys of loops of modules, which wait like assets
+
+
+def _map_comment(kind: str, token: str) -> re.Pattern[str]:
+    """The sourceMappingURL comment whose URL is the placeholder *token*: (white space
+    before it when it begins its line), the comment, (the line break after it)."""
+    start, end = (r"/\*", r"[ \t\r\n]*\*/") if kind == "css" else ("//", r"[ \t]*")
+    return re.compile(r"(^[ \t]*)?" + start + r"[#@][ \t]*sourceMappingURL=" + re.escape(token)
+                      + end + r"(\r\n|[\n\r]|)", re.M)
+
+
+def _without_comment(match: re.Match[str]) -> str:
+    """A whole line for a comment that had it to itself; else only the comment (the line
+    break after code may end a statement)."""
+    return "" if match.group(1) is not None else match.group(2)
 
 
 def _arrival(name: str) -> str:

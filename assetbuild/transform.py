@@ -24,7 +24,7 @@ from assetbuild.manifest import Entry, render_quoted
 from assetbuild.output import commit_staged, staging_file, write_content_addressed
 from assetbuild.refs import Placeholders, Ref, is_local
 
-TRANSFORM_VERSION = "3"
+TRANSFORM_VERSION = "4"
 STREAM_BYTES = 8 << 20  # larger files are copied in chunks, never held whole in memory
 MINIFY_MAX_BYTES = 32 << 20  # larger scripts and stylesheets are copied as they are
 CHUNK = 1 << 20
@@ -218,10 +218,11 @@ def _protected_edits(edits: list[tuple[int, int, str | None]], refs: list[Ref],
 
 
 def finish(logical: str, data: bytes, opts: Options, is_module: bool = False,
-           size_in: int = 0) -> Written:
-    """Fingerprint final bytes, write them and their compressed variants."""
+           size_in: int = 0, name_digest: str | None = None) -> Written:
+    """Fingerprint final bytes, write them and their compressed variants. The name
+    carries the hash of *data*, or *name_digest* (for modules in an import cycle)."""
     hexdigest = fingerprint.digest(data)
-    path = fingerprint.digested_name(logical, hexdigest, opts.hash_length)
+    path = fingerprint.digested_name(logical, name_digest or hexdigest, opts.hash_length)
     cache = Cache(opts.cache_dir) if opts.cache_dir else None
     key = f"final-{hexdigest}-{int(opts.gzip)}{int(opts.brotli)}" if cache else ""
     known = cache.get_json(key) if cache else None

@@ -145,8 +145,11 @@ class Release:
         return found
 
     def integrity_problems(self) -> list[str]:
-        """Files missing, or whose size, SRI hash, fingerprint or encodings do not match."""
+        """Files missing, or whose size, SRI hash, fingerprint or encodings do not match.
+        A file not named by the blake3 digest of its bytes must be an ES module that
+        imports itself through others (named by its loop's hash)."""
         problems = []
+        unhashed = []
         for name, entry in sorted(self.assets.items()):
             path = self.out / entry["path"]
             if not path.is_file():
@@ -160,7 +163,7 @@ class Release:
                 problems.append(f"{name}: integrity does not match the file")
             m = _HASHED.search(entry["path"])
             if not m or not blake3.blake3(data).hexdigest().startswith(m.group(1)):
-                problems.append(f"{name}: {entry['path']} is not named by the blake3 digest of its bytes")
+                unhashed.append((name, entry["path"]))
             for enc, rel in entry.get("encodings", {}).items():
                 blob = (self.out / rel).read_bytes()
                 if enc == "gzip":
@@ -173,7 +176,30 @@ class Release:
                     continue
                 if plain != data:
                     problems.append(f"{name}: {rel} does not decompress to the file")
+        loops = self.import_loops() if unhashed else set()
+        problems += [f"{name}: {path} is not named by the blake3 digest of its bytes"
+                     for name, path in unhashed if path not in loops]
         return problems
+
+    def import_loops(self) -> set[str]:
+        """Output paths of the ES modules that import themselves through others (or
+        directly), by node's parse of every script."""
+        edges: dict[str, set[str]] = {}
+        for ref in self.references(node_inspect(self.out, self.scripts())):
+            if ref.kind == "module" and is_local(ref.url, ref.kind):
+                edges.setdefault(ref.file, set()).add(resolve(ref.url, ref.file))
+        on_loops = set()
+        for start in edges:  # on a loop: reached again from what it imports
+            seen, todo = set(), list(edges[start])
+            while todo:
+                node = todo.pop()
+                if node == start:
+                    on_loops.add(start)
+                    break
+                if node not in seen:
+                    seen.add(node)
+                    todo.extend(edges.get(node, ()))
+        return on_loops
 
     def scripts(self) -> dict[str, bool]:
         """Output path -> whether the manifest says it is an ES module."""

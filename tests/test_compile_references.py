@@ -201,6 +201,75 @@ console.log(JSON.stringify([greet("x"), globalThis.side, lazy.default]));
     assert result.stdout.strip() == '["hi x","side","lazy"]'
 
 
+def test_new_url_of_a_worker_is_rewritten_and_the_worker_runs_in_node(tree):
+    files = {
+        "js/main.mjs": """import { Worker } from 'node:worker_threads';
+const url = new URL( "./work/worker.mjs" ,import.meta.url );
+const worker = new Worker(new URL('./work/worker.mjs', import.meta.url));
+worker.on('message', (m) => { console.log(url.pathname.split('/').pop(), m); worker.terminate(); });
+""",
+        "js/work/worker.mjs": "import { parentPort } from 'node:worker_threads';\n"
+                              "parentPort.postMessage('hello from the worker');\n",
+    }
+    out, manifest, err = compile_tree(tree, files)
+    assert err == ""
+    import subprocess
+    result = subprocess.run(["node", str(out / url_of(manifest, "js/main.mjs"))],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    worker = url_of(manifest, "js/work/worker.mjs")
+    assert result.stdout == f"{worker.split('/')[-1]} hello from the worker\n"
+    assert output_text(out, manifest, "js/main.mjs").count(f"'./{worker[3:]}'") == 1
+
+
+def test_new_url_only_with_a_string_literal_in_code(tree):
+    files = {
+        "app.mjs": """// new URL('./w.js', import.meta.url)
+const s = "new URL('./w.js', import.meta.url)";
+const t = new URL(`./w.js`, import.meta.url);
+const u = x.new URL;
+const v = new URL('./gone.js', import.meta.url);
+const w = new URL("w.js", import.meta.url);
+export { s, t, u, v, w };
+""",
+        "w.js": "postMessage(1);\n",
+    }
+    out, manifest, err = compile_tree(tree, files, "--no-minify")
+    w = url_of(manifest, "w.js")
+    assert output_text(out, manifest, "app.mjs") == files["app.mjs"].replace('"w.js"', f'"{w}"')
+    assert err.splitlines() == [
+        f"{out.parent / 'src' / 'app.mjs'}:5: warning: reference './gone.js' not found (left as "
+        "written); no source file 'gone.js'"]
+
+
+def test_a_kept_file_whose_source_map_is_missing_loses_the_comment_with_a_warning(tree):
+    files = {
+        "lib.min.js": "var b=2;\n//# sourceMappingURL=lib.min.js.map\n",
+        "s.min.css": "a{color:red}\n/*# sourceMappingURL=maps/s.min.css.map */\n",
+        "app.js": "var a = 1;\n\n//# sourceMappingURL=app.js.map\n",
+        "other.min.js": "var c=3;\n//# sourceMappingURL=other.js.map\n",
+        "other.js.map": '{"version":3}',
+        "after-code.min.js": "var d=4//# sourceMappingURL=gone.map\n-1;\n",
+    }
+    out, manifest, err = compile_tree(tree, files)
+    assert output_text(out, manifest, "lib.min.js") == "var b=2;\n"
+    assert output_text(out, manifest, "s.min.css") == "a{color:red}\n"
+    assert output_text(out, manifest, "other.min.js") == (
+        f"var c=3;\n//# sourceMappingURL={url_of(manifest, 'other.js.map')}\n")
+    assert output_text(out, manifest, "after-code.min.js") == "var d=4\n-1;\n"  # still 4 - 1
+    src = out.parent / "src"
+    assert sorted(err.splitlines()) == [
+        f"{src / 'after-code.min.js'}:1: warning: source map 'gone.map' not found (its "
+        "sourceMappingURL comment is removed); no source file 'gone.map'",
+        f"{src / 'lib.min.js'}:2: warning: source map 'lib.min.js.map' not found (its "
+        "sourceMappingURL comment is removed); no source file 'lib.min.js.map'",
+        f"{src / 's.min.css'}:2: warning: source map 'maps/s.min.css.map' not found (its "
+        "sourceMappingURL comment is removed); no source file 'maps/s.min.css.map'"]
+    out, manifest, err = compile_tree(tree, files, "--no-minify")  # every file kept
+    assert output_text(out, manifest, "app.js") == "var a = 1;\n\n"
+    assert f"{src / 'app.js'}:3: warning: source map 'app.js.map' not found" in err
+
+
 def test_missing_reference_warns_with_file_and_line(tree):
     css = ".a{color:red}\n\n.b{background:url(missing.png)}\n"
     out, manifest, err = compile_tree(tree, {"css/s.css": css})
@@ -229,13 +298,35 @@ def test_missing_reference_is_an_error_with_strict(tree):
     assert not (base / "out" / "manifest.json").exists()
 
 
-def test_reference_cycle_names_every_file(tree):
-    base = tree({"src/a.css": '@import "b.css";', "src/b.css": '@import "c.css";',
-                 "src/c.css": '@import "a.css";', "src/ok.css": "a{color:red}"})
-    proc = run_cli("compile", base / "src", "--out", base / "out")
+CYCLE_HINT = ("files that reference each other in a loop cannot all be fingerprinted (only "
+              "ES modules may import each other); break the loop")
+
+
+def test_stylesheet_cycle_names_every_file_and_line_before_the_rest_is_built(tree):
+    # The loop's files are the largest, so they are read first; the 300 others come after
+    # in batches of 64, and are never built: the loop is reported as soon as it closes.
+    pad = "/*" + "x" * 4000 + "*/\n"
+    files = {"src/a.css": pad + '@import "b.css";\n', "src/b.css": pad + ".b{}\n@import url(c.css);\n",
+             "src/c.css": pad + '@import "a.css";\n',
+             **{f"src/other/{i}.css": f".o{i}{{color:red}}" for i in range(300)}}
+    base = tree(files)
+    proc = run_cli("compile", base / "src", "--out", base / "out", "-j", "1")
     assert proc.returncode == 1
-    assert "reference cycle: a.css -> b.css -> c.css -> a.css" in proc.stderr
-    assert "Traceback" not in proc.stderr
+    assert proc.stderr == (f"{base / 'src' / 'a.css'}:2: error: reference cycle: a.css:2 -> b.css:3 "
+                           f"-> c.css:2 -> a.css; {CYCLE_HINT}\n")
+    assert len(list((base / "out").rglob("*.css"))) <= 64
+
+
+def test_cycle_through_a_bundle_names_the_part_and_line(tree):
+    base = tree({
+        "pyproject.toml": '[tool.assetbuild]\nsources = ["src"]\nout = "out"\n'
+                          '[tool.assetbuild.bundles]\n"all.css" = ["a.css", "b.css"]\n',
+        "src/a.css": ".a{}\n", "src/b.css": '.b{}\n@import "c.css";\n', "src/c.css": '@import "all.css";\n',
+    })
+    proc = run_cli("compile", cwd=base)
+    assert proc.returncode == 1
+    assert proc.stderr == (f"{base / 'src' / 'b.css'}:2: error: reference cycle: all.css (b.css:2) "
+                           f"-> c.css:1 -> all.css; {CYCLE_HINT}\n")
 
 
 def test_reference_climbing_out_of_root_is_not_followed(tree):

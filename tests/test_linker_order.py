@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from assetbuild import sources, transform
 from assetbuild.bundle import plan
 from assetbuild.config import Config
+from assetbuild.cycles import finish_cycle
 from assetbuild.diagnostics import BuildError
 from assetbuild.linker import Linker
 from assetbuild.spool import TextSpool
@@ -51,8 +52,10 @@ def run(linker: Linker, outcomes: list[transform.Outcome], rng: random.Random) -
             name, function, args = pending.pop(rng.randrange(len(pending)))
             linker.task_done(name, function(*args))
         while (task := linker.next_task()) is not None:
-            name = task[0]
-            deps = {t for part in parts.get(name, [name]) for t in linker.targets[part] if t}
+            name, function, args = task
+            members = [m.logical for m in args[0]] if function is finish_cycle else [name]
+            deps = {t for part in parts.get(name, members) for t in linker.targets[part] if t}
+            deps -= set(members)  # a loop's members wait for what is outside it
             assert deps <= linker.written.keys() | unread, f"{name} handed out before {deps}"
             order.append(name)
             pending.append(task)
@@ -92,18 +95,22 @@ def test_every_rewrite_waits_for_what_it_references(tmp_path_factory, graph):
         assert all(linker.written[dep].path in bundled for dep in deps)
 
 
-def test_a_cycle_is_reported_whole_and_what_waits_behind_it_is_not_written(tmp_path):
+@pytest.mark.parametrize("seed", range(4))
+def test_a_cycle_is_reported_as_soon_as_it_closes(tmp_path, seed):
     write_tree(tmp_path / "src", {"a.css": ["b.css"], "b.css": ["a.css"], "c.css": ["a.css"],
                                   "d.css": ["i.svg"]})
     found, config, opts, planned, outcomes = setup(tmp_path)
+    random.Random(seed).shuffle(outcomes)
+    closing = max(i for i, o in enumerate(outcomes) if o.logical in ("a.css", "b.css"))
     with TextSpool() as spool:
         linker = Linker(found, planned, config, spool, opts)
-        run(linker, outcomes, random.Random(1))
+        for outcome in outcomes[:closing]:
+            linker.add(outcome)
         with pytest.raises(BuildError) as caught:
-            linker.close(lambda d: None)
+            linker.add(outcomes[closing])
     messages = [d.message for d in caught.value.diagnostics]
-    assert messages == ["reference cycle: a.css -> b.css -> a.css"]
-    assert set(linker.written) == {"d.css", "i.svg"}
+    assert messages == ["reference cycle: a.css:1 -> b.css:1 -> a.css"]
+    assert not {"a.css", "b.css", "c.css"} & set(linker.written)
 
 
 def test_a_reference_to_an_unreadable_file_is_left_as_written(tmp_path):
@@ -116,3 +123,38 @@ def test_a_reference_to_an_unreadable_file_is_left_as_written(tmp_path):
         run(linker, outcomes, random.Random(2))
         linker.close(lambda d: None)
     assert "url(i.svg)" in (tmp_path / "out" / linker.written["a.css"].path).read_text()
+
+
+@st.composite
+def module_graphs(draw):
+    """ES modules importing any others (loops, loops inside loops, self-imports)."""
+    names = [f"m{i}.js" for i in range(draw(st.integers(1, 7)))]
+    imports = {n: draw(st.lists(st.sampled_from(names), max_size=3, unique=True)) for n in names}
+    return imports, draw(st.randoms(use_true_random=False))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(module_graphs())
+def test_modules_in_loops_are_written_the_same_in_any_order(tmp_path_factory, graph):
+    imports, rng = graph
+    tmp_path = tmp_path_factory.mktemp("loops")
+    (tmp_path / "src").mkdir()
+    for name, deps in imports.items():
+        (tmp_path / "src" / name).write_text("".join(f"import './{d}';\n" for d in deps)
+                                             + f"export const {name[:-3]} = 1;\n")
+    paths = []
+    for shuffled in (False, True):  # in name order, then shuffled (each time interleaved)
+        found, config, opts, planned, outcomes = setup(tmp_path)  # the linker takes them over
+        outcomes.sort(key=lambda o: o.logical)
+        if shuffled:
+            rng.shuffle(outcomes)
+        with TextSpool() as spool:
+            linker = Linker(found, planned, config, spool, opts)
+            run(linker, outcomes, rng)
+            linker.close(lambda d: pytest.fail(d.format()))
+        assert linker.written.keys() == imports.keys()
+        for name, deps in imports.items():  # each names its imports' final files
+            body = (tmp_path / "out" / linker.written[name].path).read_text()
+            assert sorted(body.count(f"'./{linker.written[d].path}'") for d in deps) == [1] * len(deps)
+        paths.append({name: w.path for name, w in linker.written.items()})
+    assert paths[0] == paths[1]
