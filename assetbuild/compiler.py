@@ -32,8 +32,8 @@ from assetbuild.manifest import render_entry, write_rendered
 from assetbuild.output import HISTORY_DIR, commit_manifest, write_atomic
 from assetbuild.linker import Linker
 from assetbuild.spool import TextSpool
-from assetbuild.transform import (TRANSFORM_VERSION, Options, Outcome, Written, process_batch,
-                                  warm_up)
+from assetbuild.transform import (TRANSFORM_VERSION, Options, Outcome, Written, gets_sourcemap,
+                                  process_batch, warm_up)
 from assetbuild.workers import Done, Pool, Task
 
 BATCH_BYTES = 4 << 20
@@ -123,7 +123,7 @@ def _build(config: Config, on_warning: Callable[[Diagnostic], None],
         raise UsageError("brotli output needs the brotli package: pip install 'assetbuild[brotli]'")
     opts = Options(out_dir=out_dir, minify=config.minify, gzip=config.gzip, brotli=use_brotli,
                    hash_length=config.hash_length, url_prefix=config.url_prefix,
-                   cache_dir=config.cache_dir)
+                   cache_dir=config.cache_dir, sourcemaps=config.sourcemaps)
 
     for root in config.sources:
         if sources.is_inside(root, out_dir):
@@ -165,11 +165,15 @@ def _build(config: Config, on_warning: Callable[[Diagnostic], None],
         # `assetbuild clean` (which takes it alone) never removes files written but not listed.
         writing.enter_context(folder_lock.locked(out_dir, exclusive=False))
 
+        # A source named like the map an asset gets (js/a.js.map) waits: that map takes its name.
+        held_maps = {name + ".map" for name in found
+                     if name + ".map" in todo and gets_sourcemap(name, opts)}
+        todo = {name: src for name, src in todo.items() if name not in held_maps}
         batches = list(_batches(todo, parts))
         if len(batches) <= 1:
             pool = None  # one batch: no gain in shipping it to another process
         with TextSpool() as spool:
-            linker = Linker(found, bundles, config, spool, opts, done)
+            linker = Linker(found, bundles, config, spool, opts, done, held_maps)
             files_done = len(found) - len(todo)
             bytes_in = sum(found[name].size for name in done if name in found)
             file_warnings: dict[str, list[Diagnostic]] = {}
@@ -256,7 +260,8 @@ def _check_cache(config: Config, opts: Options, found: dict[str, sources.Source]
                       bytes_in=record["bytes_in"], plain=release["plain"])
     found = sources.with_sizes(found, sizes, warn)
     plan = _Plan(found, found, {}, record_key, settings, digests)
-    if release is not None and digests is not None:  # with_sizes kept every source
+    # Maps are no sources: a rebuild with them takes nothing from the release in place.
+    if release is not None and digests is not None and not opts.sourcemaps:
         plan.previous = ledger.load(cache, release["manifest"], settings)
         plan.todo, plan.done = _to_redo(plan.previous, release, found, digests, bundles)
     del release  # the manifest in place, parsed: large on a large tree
@@ -313,6 +318,7 @@ def _settings_key(config: Config, opts: Options) -> str:
     return blake3.blake3(json.dumps([
         __version__, TRANSFORM_VERSION, str(opts.out_dir), opts.minify, opts.gzip, opts.brotli,
         opts.hash_length, opts.url_prefix, config.strict, sorted(config.bundles.items()),
+        opts.sourcemaps,
         [[str(root), config.prefixes.get(root, "")] for root in config.sources],
         config.plain_names,
     ]).encode("utf-8")).hexdigest()

@@ -38,6 +38,7 @@ class Config:
     brotli: bool | None = None  # None: when the brotli package is installed
     cache_dir: Path | None = None
     jobs: int = 0  # 0: one worker per CPU
+    sourcemaps: bool = False
     config_file: Path | None = None
 
 
@@ -107,6 +108,7 @@ SETTINGS: dict[str, tuple[Callable[[Any, str], Any], bool]] = {
     "brotli": (_bool, False),
     "cache_dir": (_str, True),
     "jobs": (_int(0, 1024), False),
+    "sourcemaps": (_bool, False),
 }
 
 

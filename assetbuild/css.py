@@ -139,6 +139,15 @@ def find_references(text: str) -> list[Ref]:
     return refs
 
 
+_COMMENT_OR_STRING = re.compile(r"""/\*.*?(?:\*/|\Z)|"(?:[^"\\\n]|\\.|\\\n)*(?:"|$)|'(?:[^'\\\n]|\\.|\\\n)*(?:'|$)""",
+                                re.S | re.M)
+
+
+def comment_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each comment of a stylesheet, in order."""
+    return [m.span() for m in _COMMENT_OR_STRING.finditer(text) if text.startswith("/*", m.start())]
+
+
 class Unminifiable(ValueError):
     """A stylesheet whose minified form could not be proven to mean the same."""
 

@@ -241,6 +241,13 @@ def _skeleton(text: str, stop: int | None = None) -> Skeleton:
     return spans, line_comments
 
 
+def comment_spans(text: str, skeleton: Skeleton | None = None) -> list[tuple[int, int]]:
+    """(start, end) of each comment of a script, in order (a *skeleton* of the whole text
+    saves the walk)."""
+    return [(s, e) for s, e in (skeleton or _skeleton(text))[0]
+            if text.startswith(("//", "/*"), s)]
+
+
 def _template_chunk_end(text: str, start: int, braces: list[int]) -> int:
     """Where the template text from the backtick or '}' at *start* ends: after its closing
     backtick, or after a ``${`` (which opens a substitution on *braces*)."""

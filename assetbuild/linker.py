@@ -19,8 +19,9 @@ from assetbuild.config import Config
 from assetbuild.cycles import Member, finish_cycle
 from assetbuild.diagnostics import BuildError, Diagnostic, error, warning
 from assetbuild.refs import Placeholders, Ref, new_url, resolve, resolve_absolute_url
+from assetbuild.sourcemap import MapError, read_input_map
 from assetbuild.spool import TextSpool
-from assetbuild.transform import Options, Outcome, Text, Written, finish, finish_text
+from assetbuild.transform import Options, Outcome, Text, Written, finish, finish_text, process
 
 Task = tuple[str, Callable[..., Any], tuple[Any, ...]]  # (asset, function, arguments)
 
@@ -33,13 +34,19 @@ class Linker:
 
     def __init__(self, found: dict[str, sources.Source], bundles: list[bundle.Bundle],
                  config: Config, spool: TextSpool, opts: Options,
-                 done: dict[str, Written] | None = None):
-        """*done*: assets already written (taken from the release in place)."""
+                 done: dict[str, Written] | None = None, held_maps: set[str] | frozenset = frozenset()):
+        """*done*: assets already written (taken from the release in place). *held_maps*:
+        sources named like the source map of an asset that gets one (``js/a.js.map``),
+        not transformed: that map takes their name, or, when none is made, they are
+        copied as they are."""
         self.found, self.config, self.spool, self.opts = found, config, spool, opts
         self.bundles = {b.name: b for b in bundles}
         self.written: dict[str, Written] = dict(done or {})
         self.texts: dict[str, Text] = {}
         self.bodies: dict[str, tuple[int, int]] = {}  # text name -> where its body is spooled
+        self.maps: dict[str, tuple[int, int]] = {}  # text name -> where its source map is spooled
+        self.held_maps = held_maps
+        self._copies: list[str] = []  # held maps to copy, as no map took their name
         self.targets: dict[str, list[str | None]] = {}  # text name -> resolved name per ref
         self.missing: dict[str, list[Diagnostic]] = {}  # referrer -> references not found
         self._lost_maps: dict[str, list[Ref]] = {}  # referrer -> source maps not found
@@ -62,7 +69,9 @@ class Linker:
         elif outcome.text is not None:
             text = outcome.text
             self.bodies[name] = self.spool.put(text.body)
-            text.body, text.logical = "", name
+            if text.sourcemap is not None:
+                self.maps[name] = self.spool.put(text.sourcemap)
+            text.body, text.logical, text.sourcemap = "", name, None
             self.texts[name] = text
             resolved = [self._resolve(name, ref) for ref in text.refs]
             self.targets[name] = resolved
@@ -76,10 +85,14 @@ class Linker:
         else:  # it could not be read (and was reported): references to it stay as written
             self._finished.add(name)
             self._arrived(name)
+            self._release_held_map(name)
         self._arrived(_arrival(name))
 
     def next_task(self) -> Task | None:
         """The next rewrite whose references are all written (largest first), or None."""
+        if self._copies:
+            name = self._copies.pop()
+            return name, copy_source, (name, self.found[name].path, self.opts)
         if not self._ready:
             return None
         _, name = heapq.heappop(self._ready)
@@ -90,8 +103,10 @@ class Linker:
             return name, finish, (name, data, self.opts, False, 0)
         text = self.texts[name]
         body = self._body(name)
+        sourcemap = self.spool.get(*self.maps[name]) if name in self.maps else None
         return name, finish_text, (name, body, text.placeholder_prefix, self._urls(text, name),
-                                   self.opts, text.is_module, self.found[name].size)
+                                   self.opts, text.is_module, self.found[name].size, sourcemap,
+                                   self._input_map(name, text) if sourcemap else None)
 
     def task_done(self, name: str, written: Written | list[Written]) -> None:
         if isinstance(written, list):  # a loop of modules: all written, then all arrived
@@ -101,6 +116,7 @@ class Linker:
                 self._finished.add(each.logical)
             for each in written:
                 self._arrived(each.logical)
+                self._release_held_map(each.logical)  # modules in a loop get no map
         else:
             self._done(name, written)
 
@@ -135,6 +151,15 @@ class Linker:
         self.written[name] = written
         self._finished.add(name)
         self._arrived(name)
+        if written.sourcemap is not None:
+            self._done(written.sourcemap.logical, written.sourcemap)
+        else:
+            self._release_held_map(name)
+
+    def _release_held_map(self, name: str) -> None:
+        """Copy the source held back for the map of *name*, which got none."""
+        if name + ".map" in self.held_maps and name + ".map" not in self._finished:
+            self._copies.append(name + ".map")
 
     def _make_ready(self, name: str) -> None:
         del self._waits_for[name]
@@ -282,6 +307,29 @@ class Linker:
             body = _map_comment(text.kind, token).sub(_without_comment, body, count=1)
         return body
 
+    def _input_map(self, name: str, text: Text) -> tuple[dict, str] | None:
+        """The map the source *name* came with (read, and its logical name: "" when
+        inline), to compose with; None (and a warning) when it cannot be read."""
+        url = text.input_map
+        if not url:
+            return None
+        where = "" if url.startswith("data:") else resolve(url, name, self.config.url_prefix)[0]
+        try:
+            if where is None or (where and where not in self.found):
+                raise MapError("not found")
+            data = None
+            if where:
+                with open(self.found[where].path, "rb") as fh:
+                    data = fh.read()
+            return read_input_map(url, data), where
+        except (MapError, OSError) as exc:
+            problem = exc.strerror if isinstance(exc, OSError) else str(exc)
+            level = error if self.config.strict else warning
+            self.missing.setdefault(name, []).append(level(
+                f"source map '{url[:60]}' not composed: {problem}; the map written points at "
+                "this file", file=self._file(name)))
+            return None
+
     def _urls(self, text: Text, base: str) -> list[str]:
         """The final URL of each of *text*'s references, as seen from the asset *base*."""
         values = []
@@ -308,6 +356,14 @@ class Linker:
             body = self._body(part)
             pieces.append(Placeholders(text.placeholder_prefix).restore(body, self._urls(text, name)))
         return bundle.join(b.kind, pieces).encode("utf-8")
+
+
+def copy_source(logical: str, file: str, opts: Options) -> Written:
+    """The source *file* written as it is (a held map that no map replaced)."""
+    outcome = process(logical, file, opts)
+    if outcome.written is None:
+        raise BuildError(outcome.diagnostics)
+    return outcome.written
 
 
 _LOOP = "\0loop\0"  # the keys of loops of modules, which wait like assets

@@ -41,6 +41,7 @@ class Options:
     hash_length: int
     url_prefix: str = "/static/"
     cache_dir: Path | None = None
+    sourcemaps: bool = False
 
 
 @dataclass(slots=True)
@@ -48,6 +49,8 @@ class Text:
     """A stylesheet or script whose references still need their final URLs.
 
     ``body`` holds placeholders where ``refs[i]`` stood; ``raw[i]`` is the text as written.
+    ``sourcemap`` is the map of ``body`` (sourcemap.for_text); ``input_map`` the URL of
+    the map the source named, to compose with it.
     """
 
     logical: str
@@ -57,6 +60,8 @@ class Text:
     refs: list[Ref]
     raw: list[str]
     is_module: bool = False
+    sourcemap: str | None = None
+    input_map: str | None = None
 
 
 @dataclass(slots=True)
@@ -71,6 +76,7 @@ class Written:
     size_in: int = 0
     bytes_out: int = 0
     is_module: bool = False
+    sourcemap: Written | None = None  # the map written for it
 
     def encoding_paths(self) -> dict[str, str]:
         return {enc: self.path + compress.ENCODING_SUFFIX[enc] for enc in self.encodings}
@@ -140,9 +146,17 @@ def decode(data: bytes) -> str | None:
     return text[1:] if text.startswith("\ufeff") else text
 
 
+def gets_sourcemap(logical: str, opts: Options) -> bool:
+    """Whether the asset *logical* is minified with a source map (when it can be read)."""
+    return opts.sourcemaps and opts.minify and kind_of(logical) != "binary" \
+        and not is_preminified(logical)
+
+
 def prepare_text(logical: str, kind: str, text: str, minify: bool, url_prefix: str,
-                 diagnostics: list[Diagnostic], file: str) -> Text:
-    """Find references, shield them with placeholders, minify, keep refs that survived."""
+                 diagnostics: list[Diagnostic], file: str, sourcemaps: bool = False) -> Text:
+    """Find references, shield them with placeholders, minify, keep refs that survived;
+    with *sourcemaps*, map the result (a source map the source names is not a reference
+    then: the map made here replaces it, composed with it)."""
     from assetbuild import css, js  # here or in warm_up: importing them takes 20-30 ms
 
     is_module = logical.endswith(".mjs")
@@ -169,13 +183,35 @@ def prepare_text(logical: str, kind: str, text: str, minify: bool, url_prefix: s
         except Exception as exc:  # a minifier bug must not stop the build
             diagnostics.append(warning(f"not minified: the minifier failed ({exc})", file=file))
     alive = holders.found(body) if refs else set()  # no refs: no placeholder to look for
-    kept = [i for i, r in enumerate(refs) if i in alive and is_local(r.url, r.kind, url_prefix)]
+    mapping = sourcemaps and minifying
+    kept = [i for i, r in enumerate(refs) if i in alive and is_local(r.url, r.kind, url_prefix)
+            and not (mapping and r.kind == "sourcemap")]
     if len(kept) != len(refs):  # renumber so that refs[i] is placeholder i; others as written
         values = {i: holders.token(new) for new, i in enumerate(kept)}
         body = holders.restore(body, [values.get(i, text[r.start:r.end])
                                       for i, r in enumerate(refs)])
     raw = [text[refs[i].start:refs[i].end] for i in kept]
-    return Text(logical, kind, body, holders.prefix, [refs[i] for i in kept], raw, is_module)
+    result = Text(logical, kind, body, holders.prefix, [refs[i] for i in kept], raw, is_module)
+    if mapping:
+        _map(result, text, refs, kept, holders, skeleton, diagnostics, file)
+    return result
+
+
+def _map(result: Text, text: str, refs: list[Ref], kept: list[int], holders: Placeholders,
+         skeleton: Any, diagnostics: list[Diagnostic], file: str) -> None:
+    """Give *result* (made from *text*) its source map, and the URL of the source's own."""
+    from assetbuild import css, js, sourcemap
+
+    comments = css.comment_spans(text) if result.kind == "css" else js.comment_spans(text, skeleton)
+    own = [r for r in refs if r.kind == "sourcemap"]
+    result.body, result.sourcemap = sourcemap.for_text(
+        result.logical, text, result.body, comments,
+        [(refs[i].start, refs[i].end, holders.token(n)) for n, i in enumerate(kept)],
+        [r.start for r in own], ";" if result.kind == "css" else "")
+    result.input_map = own[-1].url if own else None
+    if result.sourcemap is None:
+        diagnostics.append(warning("no source map: the minified text is not the source "
+                                   "without white space and comments", file=file))
 
 
 def _protected_attempt(text: str, body: str, refs: list[Ref], holders: Placeholders):
@@ -246,10 +282,23 @@ def finish(logical: str, data: bytes, opts: Options, is_module: bool = False,
 
 
 def finish_text(logical: str, body: str, placeholder_prefix: str, urls: list[str], opts: Options,
-                is_module: bool, size_in: int) -> Written:
-    """finish() for a text whose placeholders stand for *urls*."""
-    data = Placeholders(placeholder_prefix).restore(body, urls).encode("utf-8")
-    return finish(logical, data, opts, is_module, size_in)
+                is_module: bool, size_in: int, sourcemap: str | None = None,
+                input_map: tuple[dict, str] | None = None) -> Written:
+    """finish() for a text whose placeholders stand for *urls*; with its *sourcemap*
+    (composed with *input_map*: the source's own map and its logical name), the map is
+    written first and named at the end of the text."""
+    text = Placeholders(placeholder_prefix).restore(body, urls)
+    if sourcemap is None:
+        return finish(logical, text.encode("utf-8"), opts, is_module, size_in)
+    from assetbuild import sourcemap as maps
+
+    data = maps.finished(sourcemap, body, placeholder_prefix, urls, logical,
+                         *(input_map or (None, "")))
+    written_map = finish(logical + ".map", data.encode("utf-8"), opts)
+    text += maps.comment(kind_of(logical), posixpath.basename(written_map.path))
+    written = finish(logical, text.encode("utf-8"), opts, is_module, size_in)
+    written.sourcemap = written_map
+    return written
 
 
 def _complete(out_dir: Path, path: str, data: bytes, encodings: dict) -> bool:
@@ -330,11 +379,11 @@ def process(logical: str, file: str, opts: Options, keep_text: bool = False) -> 
     if kind != "binary":
         text = _cached_text(logical, kind, data, opts, diagnostics, file)
         if text is not None:
-            if text.refs or keep_text:
+            if text.refs or keep_text or text.input_map:
                 return Outcome(logical, len(data), text=text, diagnostics=diagnostics)
-            return Outcome(logical, len(data), written=finish(
-                logical, text.body.encode("utf-8"), opts, text.is_module, len(data)),
-                diagnostics=diagnostics)
+            return Outcome(logical, len(data), written=finish_text(
+                logical, text.body, text.placeholder_prefix, [], opts, text.is_module,
+                len(data), text.sourcemap), diagnostics=diagnostics)
     return Outcome(logical, len(data), written=finish(logical, data, opts, size_in=len(data)),
                    diagnostics=diagnostics)
 
@@ -357,13 +406,15 @@ def _cached_text(logical: str, kind: str, data: bytes, opts: Options,
     key = ""
     if cache:  # the key hashes the whole file: only worth it with a cache to look in
         key = (f"text-{TRANSFORM_VERSION}-{kind}-{int(opts.minify and not is_preminified(logical))}"
+               f"{'-map' if opts.sourcemaps else ''}"
                f"-{int(logical.endswith('.mjs'))}-{fingerprint.digest(opts.url_prefix.encode())[:8]}"
                f"-{fingerprint.digest(data)}")
         hit = cache.get_json(key)
         if hit is not None:
             try:
                 return Text(logical, kind, hit["body"], hit["prefix"],
-                            [Ref(*r) for r in hit["refs"]], hit["raw"], hit["is_module"])
+                            [Ref(*r) for r in hit["refs"]], hit["raw"], hit["is_module"],
+                            hit.get("sourcemap"), hit.get("input_map"))
             except (KeyError, TypeError):
                 pass  # a foreign or damaged entry: rebuild it
     decoded = decode(data)
@@ -372,11 +423,14 @@ def _cached_text(logical: str, kind: str, data: bytes, opts: Options,
             "not valid UTF-8; copied as is, without minifying or rewriting references",
             file=file, hint="save the file as UTF-8"))
         return None
-    text = prepare_text(logical, kind, decoded, opts.minify, opts.url_prefix, diagnostics, file)
+    text = prepare_text(logical, kind, decoded, opts.minify, opts.url_prefix, diagnostics, file,
+                        opts.sourcemaps)
     if cache and not diagnostics:
         cache.put_json(key, {"body": text.body, "prefix": text.placeholder_prefix,
                              "refs": [[r.start, r.end, r.url, r.kind, r.line] for r in text.refs],
-                             "raw": text.raw, "is_module": text.is_module})
+                             "raw": text.raw, "is_module": text.is_module,
+                             **({"sourcemap": text.sourcemap, "input_map": text.input_map}
+                                if text.sourcemap else {})})
     return text
 
 

@@ -40,6 +40,10 @@ def add_build_options(p: argparse.ArgumentParser, cache_help: str) -> None:
                    help="write .br files (default: when the brotli package is installed)")
     p.add_argument("--no-brotli", dest="brotli", action="store_false",
                    help="do not write .br files")
+    p.add_argument("--sourcemaps", dest="sourcemaps", action="store_true", default=None,
+                   help="write a source map for every minified script and stylesheet")
+    p.add_argument("--no-sourcemaps", dest="sourcemaps", action="store_false",
+                   help="do not write source maps (the default)")
     p.add_argument("--cache", dest="cache_dir", metavar="DIR", help=cache_help)
     p.add_argument("-j", "--jobs", type=int, metavar="N",
                    help="worker processes (default: one per CPU; 1 runs in-process)")
@@ -52,5 +56,5 @@ def build_flags(args: argparse.Namespace) -> dict[str, Any]:
         "ignore": args.ignore, "plain_names": args.plain_names,
         "hash_length": args.hash_length, "strict": args.strict,
         "minify": args.minify, "gzip": args.gzip, "brotli": args.brotli,
-        "cache_dir": args.cache_dir, "jobs": args.jobs,
+        "cache_dir": args.cache_dir, "jobs": args.jobs, "sourcemaps": args.sourcemaps,
     }
