@@ -1,11 +1,13 @@
 // Reads the source maps assetbuild writes with an independent consumer (mozilla's
 // source-map) and checks them token by token. Prints one JSON object.
 //
-//   node check.mjs tokens FILE
+//   node check.mjs tokens FILE [words]
 //     Every token of the compiled FILE (a name, number or keyword, or one other character;
 //     not the text of fingerprinted URLs, nor the last line, which names the map) must map
 //     to a position of its source (as the map's sourcesContent holds it) that starts with
-//     the same text.
+//     the same text; "unmapped" counts those the map says have no source. With "words",
+//     only names, numbers and keywords are checked (a map composed with a compiler's,
+//     which maps little else, points the rest at the name before).
 //   node check.mjs compare FILE PLAIN PLAIN_SOURCE INPUT_MAP
 //     FILE's map was composed with INPUT_MAP (the source's own map). PLAIN is the same
 //     file compiled without INPUT_MAP (its map points at the compiled source, named
@@ -30,12 +32,14 @@ function compiled(file) {
   return { body: text.slice(0, cut), map };
 }
 
-function* tokens(body) {
+const WORD = /^[\p{L}\p{N}_$]/u;
+
+function* tokens(body, words = false) {
   const lines = body.split("\n");
   for (let i = 0; i < lines.length; i++) {
     const skip = [...lines[i].matchAll(FINGERPRINTED)].map((m) => [m.index, m.index + m[0].length]);
     for (const m of lines[i].matchAll(TOKEN)) {
-      if (!skip.some(([s, e]) => s <= m.index && m.index < e)) {
+      if (!skip.some(([s, e]) => s <= m.index && m.index < e) && (!words || WORD.test(m[0]))) {
         yield { line: i + 1, column: m.index, text: m[0] };
       }
     }
@@ -47,21 +51,25 @@ function sourceLine(consumer, pos) {
   return content === null ? null : content.split("\n")[pos.line - 1];
 }
 
-async function checkTokens(file) {
+async function checkTokens(file, words) {
   const { body, map } = compiled(file);
   const failures = [];
-  let checked = 0;
+  let checked = 0, unmapped = 0;
   await SourceMapConsumer.with(map, null, (consumer) => {
-    for (const tok of tokens(body)) {
+    for (const tok of tokens(body, words === "words")) {
       checked++;
       const pos = consumer.originalPositionFor(tok);
-      const line = pos.source === null ? null : sourceLine(consumer, pos);
+      if (pos.source === null) {
+        unmapped++;
+        continue;
+      }
+      const line = sourceLine(consumer, pos);
       if (line === null || !line.startsWith(tok.text, pos.column)) {
         failures.push({ ...tok, mapped: pos, found: line && line.slice(pos.column, pos.column + 20) });
       }
     }
   });
-  return { checked, failures: failures.slice(0, 10), failed: failures.length,
+  return { checked, unmapped, failures: failures.slice(0, 10), failed: failures.length,
            sources: map.sources };
 }
 
