@@ -27,7 +27,7 @@ _B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _DIGIT = {c: i for i, c in enumerate(_B64)}
 _VALUE = re.compile(r"[g-z0-9+/]*[A-Za-f]")  # continuation digits (32-63), then a last one
 _MAPPINGS_CHARS = re.compile(r"[A-Za-z0-9+/,;]*")
-_ATOM = re.compile(r"\s+|[\w$]+|.", re.S)  # the units compared: a word, or one character
+_ATOM = re.compile(r"[\w$]+|\S")  # the units compared: a word, or one other character
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")  # two UTF-16 units: columns count units
 _DATA_URL = re.compile(r"data:application/json[^,]*?(;base64)?,(.*)\Z", re.S | re.I)
 
@@ -71,19 +71,27 @@ def encode(lines: Sequence[Sequence[Segment]]) -> str:
     """The ``mappings`` string of segments given per generated line, sorted by column."""
     src = line = col = name = 0
     out = []
+    known: dict[tuple[int, int, int, int], str] = {}  # most segments repeat a few steps
     for segments in lines:
         gen = 0
         parts = []
         for s in segments:
+            if len(s) == 4:
+                step = (s[0] - gen, s[1] - src, s[2] - line, s[3] - col)
+                piece = known.get(step)
+                if piece is None:
+                    piece = known[step] = "".join(map(_encode_value, step))
+                gen, src, line, col = s
+                parts.append(piece)
+                continue
             piece = _encode_value(s[0] - gen)
             gen = s[0]
-            if len(s) >= 4:
+            if len(s) == 5:
                 piece += (_encode_value(s[1] - src) + _encode_value(s[2] - line)
                           + _encode_value(s[3] - col))
                 src, line, col = s[1], s[2], s[3]
-                if len(s) == 5:
-                    piece += _encode_value(s[4] - name)
-                    name = s[4]
+                piece += _encode_value(s[4] - name)
+                name = s[4]
             parts.append(piece)
         out.append(",".join(parts))
     return ";".join(out)
@@ -128,11 +136,10 @@ def align(text: str, body: str, specials: Sequence[tuple[int, int, str | None]],
     atoms = _text_atoms(text, specials)
     pairs: list[tuple[int, int]] = []
     i, n, q = 0, len(atoms), 0
-    match = _ATOM.match
-    while q < len(body):
-        if body[q].isspace():
-            q = match(body, q).end()
-            continue
+    for m in _ATOM.finditer(body):
+        if m.start() < q:
+            continue  # inside a placeholder or comment taken whole
+        q = m.start()
         while i < n:
             s, e, kind = atoms[i]
             if kind is None and not body.startswith(text[s:e], q):
@@ -146,8 +153,7 @@ def align(text: str, body: str, specials: Sequence[tuple[int, int, str | None]],
         s, e, kind = atoms[i]
         i += 1
         if kind is None:  # a comment kept as it is: each of its words mapped too
-            pairs.extend((q + m.start() - s, m.start())
-                         for m in _ATOM.finditer(text, s, e) if not text[m.start()].isspace())
+            pairs.extend([(q + a.start() - s, a.start()) for a in _ATOM.finditer(text, s, e)])
             q += e - s
             continue
         pairs.append((q, s))
@@ -155,11 +161,11 @@ def align(text: str, body: str, specials: Sequence[tuple[int, int, str | None]],
             if not body.startswith(kind, q):
                 return None
             q += len(kind)
-        else:
-            end = match(body, q).end()
-            if end - q != e - s or not body.startswith(text[s:e], q):
-                return None
-            q = end
+        elif m.end() - q != e - s or not text.startswith(m.group(), s):
+            return None
+    if any(kind is not None and not (e - s == 1 and text[s] in droppable)
+           for s, e, kind in atoms[i:]):
+        return None  # the body ends before the text does
     return pairs
 
 
@@ -172,8 +178,7 @@ def _text_atoms(text: str, specials: Sequence[tuple[int, int, str | None]]
     for start, end, kind in [*specials, (len(text), len(text), "")]:
         if start < pos:
             continue  # overlaps the one before (a comment-like text inside a reference)
-        atoms.extend((m.start(), m.end(), "") for m in _ATOM.finditer(text, pos, start)
-                     if not text[m.start()].isspace())
+        atoms.extend([(m.start(), m.end(), "") for m in _ATOM.finditer(text, pos, start)])
         if start < len(text):
             atoms.append((start, end, kind))
         pos = end
@@ -184,11 +189,12 @@ def _positions(text: str, offsets: list[int]) -> list[tuple[int, int]]:
     """(line, column) of each of the increasing *offsets*; columns in UTF-16 units."""
     starts = [0] + [m.end() for m in re.finditer("\n", text)]
     astral = _ASTRAL.search(text) is not None
+    if len(starts) == 1 and not astral:  # one line: a minified body
+        return [(0, offset) for offset in offsets]
     out = []
-    line = 0
+    find_line = bisect.bisect_right
     for offset in offsets:
-        while line + 1 < len(starts) and starts[line + 1] <= offset:
-            line += 1
+        line = find_line(starts, offset) - 1
         col = offset - starts[line]
         if astral:
             col += len(_ASTRAL.findall(text, starts[line], offset))

@@ -46,9 +46,17 @@ function* tokens(body, words = false) {
   }
 }
 
+const sourceLines = new Map(); // consumer -> source -> its lines
+
 function sourceLine(consumer, pos) {
-  const content = consumer.sourceContentFor(pos.source, true);
-  return content === null ? null : content.split("\n")[pos.line - 1];
+  if (!sourceLines.has(consumer)) sourceLines.set(consumer, new Map());
+  const known = sourceLines.get(consumer);
+  if (!known.has(pos.source)) {
+    const content = consumer.sourceContentFor(pos.source, true);
+    known.set(pos.source, content === null ? null : content.split("\n"));
+  }
+  const lines = known.get(pos.source);
+  return lines === null ? null : lines[pos.line - 1];
 }
 
 async function checkTokens(file, words) {
