@@ -139,8 +139,8 @@ def find_references(text: str) -> list[Ref]:
     return refs
 
 
-_COMMENT_OR_STRING = re.compile(r"""/\*.*?(?:\*/|\Z)|"(?:[^"\\\n]|\\.|\\\n)*(?:"|$)|'(?:[^'\\\n]|\\.|\\\n)*(?:'|$)""",
-                                re.S | re.M)
+_COMMENT_OR_STRING = re.compile(r"""/\*.*?(?:\*/|\Z)
+  | "(?:[^"\\\n]|\\.|\\\n)*(?:"|$) | '(?:[^'\\\n]|\\.|\\\n)*(?:'|$)""", re.S | re.M | re.X)
 
 
 def comment_spans(text: str) -> list[tuple[int, int]]:

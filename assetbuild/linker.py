@@ -34,7 +34,8 @@ class Linker:
 
     def __init__(self, found: dict[str, sources.Source], bundles: list[bundle.Bundle],
                  config: Config, spool: TextSpool, opts: Options,
-                 done: dict[str, Written] | None = None, held_maps: set[str] | frozenset = frozenset()):
+                 done: dict[str, Written] | None = None,
+                 held_maps: set[str] | frozenset[str] = frozenset()):
         """*done*: assets already written (taken from the release in place). *held_maps*:
         sources named like the source map of an asset that gets one (``js/a.js.map``),
         not transformed: that map takes their name, or, when none is made, they are

@@ -15,7 +15,7 @@ import posixpath
 from dataclasses import dataclass, field, fields
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assetbuild import compress, fingerprint
 from assetbuild.cache import Cache
@@ -23,6 +23,9 @@ from assetbuild.diagnostics import Diagnostic, warning
 from assetbuild.manifest import Entry, render_quoted
 from assetbuild.output import commit_staged, staging_file, write_content_addressed
 from assetbuild.refs import Placeholders, Ref, is_local
+
+if TYPE_CHECKING:
+    from assetbuild import js
 
 TRANSFORM_VERSION = "4"
 STREAM_BYTES = 8 << 20  # larger files are copied in chunks, never held whole in memory
@@ -198,7 +201,7 @@ def prepare_text(logical: str, kind: str, text: str, minify: bool, url_prefix: s
 
 
 def _map(result: Text, text: str, refs: list[Ref], kept: list[int], holders: Placeholders,
-         skeleton: Any, diagnostics: list[Diagnostic], file: str) -> None:
+         skeleton: js.Skeleton | None, diagnostics: list[Diagnostic], file: str) -> None:
     """Give *result* (made from *text*) its source map, and the URL of the source's own."""
     from assetbuild import css, js, sourcemap
 
