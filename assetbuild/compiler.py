@@ -166,7 +166,7 @@ def _build(config: Config, on_warning: Callable[[Diagnostic], None],
         writing.enter_context(folder_lock.locked(out_dir, exclusive=False))
 
         # A source named like the map an asset gets (js/a.js.map) waits: that map takes its name.
-        held_maps = {name + ".map" for name in found
+        held_maps = {name + ".map" for name in [*found, *(b.name for b in bundles)]
                      if name + ".map" in todo and gets_sourcemap(name, opts)}
         todo = {name: src for name, src in todo.items() if name not in held_maps}
         batches = list(_batches(todo, parts))

@@ -21,7 +21,8 @@ from assetbuild.diagnostics import BuildError, Diagnostic, error, warning
 from assetbuild.refs import Placeholders, Ref, new_url, resolve, resolve_absolute_url
 from assetbuild.sourcemap import MapError, read_input_map
 from assetbuild.spool import TextSpool
-from assetbuild.transform import Options, Outcome, Text, Written, finish, finish_text, process
+from assetbuild.transform import (Options, Outcome, Part, Text, Written, finish, finish_bundle,
+                                  finish_text, gets_sourcemap, process)
 
 Task = tuple[str, Callable[..., Any], tuple[Any, ...]]  # (asset, function, arguments)
 
@@ -99,6 +100,9 @@ class Linker:
         _, name = heapq.heappop(self._ready)
         if name in self._loops:
             return name, finish_cycle, ([self._member(m) for m in self._loops[name]], self.opts)
+        if name in self.bundles and gets_sourcemap(name, self.opts):
+            return name, finish_bundle, (name, self.bundles[name].kind, self._bundle_parts(name),
+                                         self.opts)
         if name in self.bundles:
             data = self._bundle_bytes(name)
             return name, finish, (name, data, self.opts, False, 0)
@@ -308,9 +312,10 @@ class Linker:
             body = _map_comment(text.kind, token).sub(_without_comment, body, count=1)
         return body
 
-    def _input_map(self, name: str, text: Text) -> tuple[dict, str] | None:
+    def _input_map(self, name: str, text: Text, report: bool = True) -> tuple[dict, str] | None:
         """The map the source *name* came with (read, and its logical name: "" when
-        inline), to compose with; None (and a warning) when it cannot be read."""
+        inline), to compose with; None (and, with *report*, a warning) when it cannot be
+        read."""
         url = text.input_map
         if not url:
             return None
@@ -324,6 +329,8 @@ class Linker:
                     data = fh.read()
             return read_input_map(url, data), where
         except (MapError, OSError) as exc:
+            if not report:
+                return None
             problem = exc.strerror if isinstance(exc, OSError) else str(exc)
             level = error if self.config.strict else warning
             self.missing.setdefault(name, []).append(level(
@@ -340,9 +347,29 @@ class Linker:
                           if done else text.raw[i])
         return values
 
+    def _bundle_parts(self, name: str) -> list[Part]:
+        """What finish_bundle() takes of each part of the bundle *name*."""
+        parts: list[Part] = []
+        for part in self._joinable_parts(name):
+            text = self.texts[part]
+            sourcemap = self.spool.get(*self.maps[part]) if part in self.maps else None
+            parts.append((part, self._body(part), text.placeholder_prefix,
+                          self._urls(text, name), sourcemap,
+                          self._input_map(part, text, report=False) if sourcemap else None))
+        return parts
+
     def _bundle_bytes(self, name: str) -> bytes:
         b = self.bundles[name]
         pieces = []
+        for part in self._joinable_parts(name):
+            text = self.texts[part]
+            body = self._body(part)
+            pieces.append(Placeholders(text.placeholder_prefix).restore(body, self._urls(text, name)))
+        return bundle.join(b.kind, pieces).encode("utf-8")
+
+    def _joinable_parts(self, name: str) -> tuple[str, ...]:
+        """The parts of the bundle *name*; BuildError when one cannot be joined."""
+        b = self.bundles[name]
         for part in b.parts:
             text = self.texts.get(part)
             if text is None:
@@ -354,9 +381,7 @@ class Linker:
                     f"bundle '{name}': part '{part}' is an ES module; modules cannot be "
                     "concatenated", file=self._file(part),
                     hint="load it with <script type=module> and let the browser import it"))
-            body = self._body(part)
-            pieces.append(Placeholders(text.placeholder_prefix).restore(body, self._urls(text, name)))
-        return bundle.join(b.kind, pieces).encode("utf-8")
+        return b.parts
 
 
 def copy_source(logical: str, file: str, opts: Options) -> Written:

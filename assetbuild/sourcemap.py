@@ -304,6 +304,54 @@ def finished(map_json: str, body: str, placeholder_prefix: str, urls: Sequence[s
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+def bundled(text: str, parts: Sequence[tuple[str, str, str]], logical: str) -> str:
+    """The map of the bundle *logical*, whose *text* joins its parts: (part's logical
+    name, its text, its map). Each part is found in *text* as it is, without the white
+    space around it; a part that joining changed (a CSS @import moved to the top) stays
+    unmapped."""
+    sources: list[str | None] = []
+    contents: list[str | None] = []
+    names: list[str] = []
+    index: dict[str | None, int] = {}
+    lines: list[list[Segment]] = [[] for _ in range(text.count("\n") + 1)]
+    pos = 0
+    for part, part_text, map_json in parts:
+        core = part_text.strip()
+        at = text.find(core, pos) if core else -1
+        if at == -1:
+            continue
+        pos = at + len(core)
+        lead = part_text[:len(part_text) - len(part_text.lstrip())]
+        lead_line, lead_col = lead.count("\n"), len(lead) - lead.rfind("\n") - 1
+        [(line0, col0)] = _positions(text, [at])
+        value = json.loads(map_json)
+        content = value.get("sourcesContent") or []
+        renumbered = []
+        for i, source in enumerate(value["sources"]):
+            key = _rebased(source, "", posixpath.dirname(part), posixpath.dirname(logical))
+            if key not in index:
+                index[key] = len(sources)
+                sources.append(key)
+                contents.append(content[i] if i < len(content) else None)
+            renumbered.append(index[key])
+        first_name = len(names)
+        names.extend(value.get("names", []))
+        for line, segments in enumerate(decode(value["mappings"])):
+            if line < lead_line:
+                continue
+            shift = col0 - lead_col if line == lead_line else 0
+            out = lines[line0 + line - lead_line]
+            for s in segments:
+                if len(s) == 1:
+                    out.append((s[0] + shift,))
+                else:
+                    out.append((s[0] + shift, renumbered[s[1]], s[2], s[3],
+                                *((s[4] + first_name,) if len(s) == 5 else ())))
+    return json.dumps({"version": 3, "sources": sources, "sourcesContent": contents,
+                       "names": names, "mappings": encode(lines)},
+                      ensure_ascii=False, separators=(",", ":"))
+
+
 def _composed(lines: list[list[Segment]], input_map: dict[str, Any], input_logical: str,
               logical: str) -> dict[str, Any]:
     """A map from the generated positions of *lines* (whose sources are positions in the

@@ -304,6 +304,33 @@ def finish_text(logical: str, body: str, placeholder_prefix: str, urls: list[str
     return written
 
 
+Part = tuple[str, str, str, list[str], "str | None", "tuple[dict, str] | None"]
+
+
+def finish_bundle(logical: str, kind: str, parts: list[Part], opts: Options) -> Written:
+    """finish() for a bundle with source maps: its parts are (logical name, body,
+    placeholder prefix, URLs, map, source's own map) as finish_text() takes them; the
+    bundle's map joins the parts' maps."""
+    from assetbuild import bundle
+    from assetbuild import sourcemap as maps
+
+    texts, mapped = [], []
+    for part, body, prefix, urls, sourcemap, input_map in parts:
+        texts.append(Placeholders(prefix).restore(body, urls))
+        if sourcemap is not None:
+            mapped.append((part, texts[-1], maps.finished(sourcemap, body, prefix, urls, part,
+                                                          *(input_map or (None, "")))))
+    text = bundle.join(kind, texts)
+    if not mapped:
+        return finish(logical, text.encode("utf-8"), opts)
+    written_map = finish(logical + ".map", maps.bundled(text, mapped, logical).encode("utf-8"),
+                         opts)
+    text = text.rstrip("\n") + maps.comment(kind, posixpath.basename(written_map.path))
+    written = finish(logical, text.encode("utf-8"), opts)
+    written.sourcemap = written_map
+    return written
+
+
 def _complete(out_dir: Path, path: str, data: bytes, encodings: dict) -> bool:
     """True when the fingerprinted file and every variant the cache lists are in place."""
     try:

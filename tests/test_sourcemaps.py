@@ -345,3 +345,48 @@ def test_a_rebuild_with_the_cache_writes_the_same_maps(tmp_path):
     assert again["app.js.map"]["path"] != first["assets"]["app.js.map"]["path"]
     assert json.loads(compiled(out, "app.js.map").read_text())["sourcesContent"] == ["let a=1"]
     assert again["other.css"] == first["assets"]["other.css"]
+
+
+def test_bundles_join_the_maps_of_their_parts(tmp_path):
+    """A bundle's map points each token at its part's source (references rewritten as
+    seen from the bundle); only the line between JS parts, which joining adds, is
+    unmapped. A part whose @import moved to the top of a CSS bundle stays unmapped."""
+    files = {
+        "js/a.js": "var one = 1; // first\nfunction f(a) {\n  return a + one;\n}\n",
+        "js/lib/b.js": "\n\n  var two = f(2); /* x */ console.log(two, '\U0001F600', one);\n",
+        "js/c.js": "console.log('c')\n//# sourceMappingURL=c.js.map\n",
+        "js/c.js.map": json.dumps({"version": 3, "sources": ["../ts/c.ts"],
+                                   "sourcesContent": ["console.log('c' as string)"],
+                                   "names": [], "mappings": "AAAA,OAAO,CAAC,GAAG,CAAC,CAAC,CAAC,CAAW"}),
+        "css/a.css": "a { color : red }\n",
+        "css/b.css": "b { margin : 0 ; background: url('../img/x.png') }\n",
+        "css/c.css": "@import 'a.css';\nc { d: e }\n",
+        "img/x.png": b"PNG",
+    }
+    src = write_tree(tmp_path / "src", files)
+    (tmp_path / "assetbuild.toml").write_text(
+        'sources = ["src"]\n[bundles]\n'
+        '"bundles/app.js" = ["js/a.js", "js/lib/b.js", "js/c.js"]\n'
+        '"bundles/site.css" = ["css/a.css", "css/b.css"]\n'
+        '"bundles/imports.css" = ["css/a.css", "css/c.css"]\n')
+    out = tmp_path / "out"
+    assert run_cli("compile", "--out", out, "--sourcemaps", cwd=tmp_path, check=True).stderr == ""
+    assets = read_manifest(out)["assets"]
+    assert {"bundles/app.js.map", "bundles/site.css.map", "bundles/imports.css.map"} <= set(assets)
+    for name, unmapped, sources in (
+            ("bundles/app.js", 2, ["../js/a.js", "../js/lib/b.js", "../ts/c.ts"]),
+            ("bundles/site.css", 0, ["../css/a.css", "../css/b.css"]),
+            ("bundles/imports.css", 0, ["../css/a.css"])):
+        text = compiled(out, name).read_text(encoding="utf-8")
+        assert MAP_LINE[name.rsplit(".", 1)[1]].fullmatch(text.rsplit("\n", 1)[1]).group(1) == \
+            assets[name + ".map"]["path"].rsplit("/", 1)[1]
+        result = check("tokens", compiled(out, name))
+        assert result["failures"] == [] and result["failed"] == 0
+        assert result["sources"] == sources
+        if name == "bundles/imports.css":
+            assert result["unmapped"] > 0  # c.css, changed by the move of its @import
+        else:
+            assert result["unmapped"] == unmapped  # the ';' lines between parts
+    the_map = json.loads(compiled(out, "bundles/app.js.map").read_text())
+    assert the_map["sourcesContent"] == [files["js/a.js"], files["js/lib/b.js"],
+                                         "console.log('c' as string)"]
