@@ -167,8 +167,10 @@ def _build(config: Config, on_warning: Callable[[Diagnostic], None],
 
         # A source named like the map an asset gets (js/a.js.map) waits: that map takes its name.
         held_maps = {name + ".map" for name in [*found, *(b.name for b in bundles)]
-                     if name + ".map" in todo and gets_sourcemap(name, opts)}
-        todo = {name: src for name, src in todo.items() if name not in held_maps}
+                     if name + ".map" in todo and gets_sourcemap(name, opts)
+                     } if opts.sourcemaps else set()
+        if held_maps:
+            todo = {name: src for name, src in todo.items() if name not in held_maps}
         batches = list(_batches(todo, parts))
         if len(batches) <= 1:
             pool = None  # one batch: no gain in shipping it to another process
