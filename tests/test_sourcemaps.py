@@ -390,3 +390,16 @@ def test_bundles_join_the_maps_of_their_parts(tmp_path):
     the_map = json.loads(compiled(out, "bundles/app.js.map").read_text())
     assert the_map["sourcesContent"] == [files["js/a.js"], files["js/lib/b.js"],
                                          "console.log('c' as string)"]
+
+
+def test_modules_in_an_import_cycle_keep_their_own_map(tmp_path):
+    """Modules that import each other are fingerprinted together and get no map: a map of
+    the sources named like theirs is published as it is."""
+    src = write_tree(tmp_path / "src", {
+        "a.mjs": "import { b } from './b.mjs';\nexport const a = () => b;\n",
+        "b.mjs": "import { a } from './a.mjs';\nexport const b = () => a;\n",
+        "a.mjs.map": '{"version":3,"sources":["a.ts"],"mappings":""}'})
+    out = tmp_path / "out"
+    assert compile_tree(src, out).stderr == ""
+    assert set(read_manifest(out)["assets"]) == {"a.mjs", "b.mjs", "a.mjs.map"}
+    assert compiled(out, "a.mjs.map").read_bytes() == (src / "a.mjs.map").read_bytes()
