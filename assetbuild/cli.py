@@ -22,8 +22,8 @@ Compile a web app's static assets in the build stage: minify JS and CSS, bundle,
 rewrite references to fingerprinted names, precompress, and write a release folder
 with manifest.json, which Django, Flask and Jinja2 read at run time.
 
-Settings come from [tool.assetbuild] in pyproject.toml (or assetbuild.toml), then
-command-line flags, then ASSETBUILD_* environment variables, each overriding the last."""
+Settings, each overriding the ones before it: [tool.assetbuild] in pyproject.toml (or
+assetbuild.toml), then ASSETBUILD_* environment variables, then command-line flags."""
 
 
 class _Parser(argparse.ArgumentParser):

@@ -25,7 +25,7 @@ from assetbuild import (__version__, bundle, fingerprint, folder_lock, importmap
 from assetbuild.cache import Cache
 from assetbuild.compress import brotli_available
 from assetbuild.config import Config
-from assetbuild.diagnostics import BuildError, Diagnostic, UsageError, error
+from assetbuild.diagnostics import BuildError, Diagnostic, UsageError, counted, error
 from assetbuild.importmap import IMPORTMAP_NAME
 from assetbuild.manifest import MANIFEST_NAME, PlainCopy
 from assetbuild.manifest import render_entry, write_rendered
@@ -74,11 +74,11 @@ class Result:
     def describe(self) -> str:
         total = sum(self.timings.values())
         state = "" if self.changed else " (unchanged)"
-        return (f"compiled {self.files_in} files ({_mb(self.bytes_in)}) into {self.out_dir}: "
-                f"{self.assets} assets ({_mb(self.size_out)}"
+        return (f"compiled {counted(self.files_in, 'file')} ({_mb(self.bytes_in)}) into "
+                f"{self.out_dir}: {counted(self.assets, 'asset')} ({_mb(self.size_out)}"
                 f"{f', {self.plain} also under plain names' if self.plain else ''}), "
                 f"build {self.build_id}{state}, "
-                f"{len(self.warnings)} warnings, {total:.2f}s")
+                f"{counted(len(self.warnings), 'warning')}, {total:.2f}s")
 
 
 def _mb(n: int) -> str:
@@ -115,6 +115,8 @@ def _build(config: Config, on_warning: Callable[[Diagnostic], None],
         warnings.append(diag)
         on_warning(diag)
 
+    for diag in config.warnings:
+        warn(diag)
     out_dir = config.out
     assert out_dir is not None
     timings: dict[str, float] = {}

@@ -1,16 +1,19 @@
-"""Build settings: [tool.assetbuild] in pyproject.toml (or assetbuild.toml), then CLI flags,
-then ASSETBUILD_* environment variables, each layer overriding the one before."""
+"""Build settings: [tool.assetbuild] in pyproject.toml (or assetbuild.toml), then
+ASSETBUILD_* environment variables, then command-line flags, each layer overriding the one
+before (the order of pip, Docker and git: what is typed last, on the command line, wins)."""
 
 from __future__ import annotations
 
 import difflib
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from assetbuild.diagnostics import UsageError
+from assetbuild.diagnostics import Diagnostic, UsageError, warning
+from assetbuild.runtime import ENV_MANIFEST, ENV_MISSING, ENV_RELOAD, ENV_URL_PREFIX
 
 CONFIG_FILES = ("pyproject.toml", "assetbuild.toml")
 # Libraries that build file URLs at run time from a base path and load files by their
@@ -40,6 +43,7 @@ class Config:
     jobs: int = 0  # 0: one worker per CPU
     sourcemaps: bool = False
     config_file: Path | None = None
+    warnings: list[Diagnostic] = field(default_factory=list)  # about the settings themselves
 
 
 def _bool(value: Any, where: str) -> bool:
@@ -86,10 +90,19 @@ def _bundles(value: Any, where: str) -> dict[str, list[str]]:
     return {name: _str_list(parts, f"{where}.{name}") for name, parts in value.items()}
 
 
+_FULL_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/]")
+
+
 def _prefix(value: Any, where: str) -> str:
     prefix = _str(value, where).strip()
     if not prefix:
         raise UsageError(f"{where}: must not be empty (use '/' to serve assets from the root)")
+    # A relative prefix would make URLs that change meaning from page to page, and
+    # '/static/...' references in the sources would silently not be rewritten.
+    if not prefix.startswith("/") and not _FULL_URL.match(prefix):
+        raise UsageError(f"{where}: {prefix!r} is neither a path from the site's root nor a "
+                         f"full URL; did you mean '/{prefix.strip('/')}/'? (or a CDN origin: "
+                         "'https://cdn.example.com/static/')")
     return prefix if prefix.endswith("/") else prefix + "/"
 
 
@@ -136,11 +149,19 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def read_file_settings(path: Path) -> dict[str, Any]:
-    """The raw [tool.assetbuild] table (or the whole assetbuild.toml)."""
+    """The raw [tool.assetbuild] table of a pyproject.toml; in any other file, the
+    [tool.assetbuild] table when there is one, else the top-level keys."""
     data = _read_toml(path)
+    tool = data.get("tool")
     if path.name == "pyproject.toml":
-        table = data.get("tool", {}).get("assetbuild", {})
+        table = tool.get("assetbuild", {}) if isinstance(tool, dict) else {}
         where = f"{path} [tool.assetbuild]"
+    elif isinstance(tool, dict) and "assetbuild" in tool:
+        others = [key for key in data if key != "tool"]
+        if others:
+            raise UsageError(f"{path}: settings both at the top level ({', '.join(others)}) "
+                             "and in [tool.assetbuild]; keep one of the two")
+        table, where = tool["assetbuild"], f"{path} [tool.assetbuild]"
     else:
         table, where = data, str(path)
     if not isinstance(table, dict):
@@ -148,19 +169,39 @@ def read_file_settings(path: Path) -> dict[str, Any]:
     return table
 
 
+ENV_PREFIX = "ASSETBUILD_"
+# Read at run time by the Django, Flask and Jinja2 helpers, not by the build.
+RUNTIME_VARIABLES = (ENV_MANIFEST, ENV_URL_PREFIX, ENV_RELOAD, ENV_MISSING)
+
+
 def env_settings(environ: Mapping[str, str]) -> dict[str, str]:
     """ASSETBUILD_<KEY> variables that name a known setting."""
     found = {}
     for key in SETTINGS:
-        value = environ.get(f"ASSETBUILD_{key.upper()}")
+        value = environ.get(f"{ENV_PREFIX}{key.upper()}")
         if value is not None and value != "":
             found[key] = value
     return found
 
 
+def unknown_variables(environ: Mapping[str, str]) -> list[Diagnostic]:
+    """A warning for each ASSETBUILD_* variable that neither the build nor the run-time
+    helpers read (a typo would otherwise be ignored without a word)."""
+    known = [f"{ENV_PREFIX}{key.upper()}" for key in SETTINGS] + list(RUNTIME_VARIABLES)
+    found = []
+    for name in sorted(environ):
+        if name.startswith(ENV_PREFIX) and name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"did you mean {close[0]}?" if close else f"known: {', '.join(known)}"
+            found.append(warning(f"environment variable {name} is not an assetbuild setting; "
+                                 "ignored", hint=hint))
+    return found
+
+
 def load(flags: Mapping[str, Any] | None = None, *, cwd: Path | None = None,
          config_file: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
-    """Merge defaults, the config file, *flags* (None values are unset) and the environment."""
+    """Merge defaults, the config file, the environment and *flags* (None values are
+    unset), each overriding the one before."""
     cwd = (cwd or Path.cwd()).resolve()
     environ = os.environ if environ is None else environ
     config = Config()
@@ -173,8 +214,9 @@ def load(flags: Mapping[str, Any] | None = None, *, cwd: Path | None = None,
     if config_file is not None:
         config.config_file = config_file
         _apply(config, read_file_settings(config_file), config_file.parent, str(config_file))
-    _apply(config, {k: v for k, v in (flags or {}).items() if v is not None}, cwd, "command line")
     _apply(config, env_settings(environ), cwd, "environment", env=True)
+    _apply(config, {k: v for k, v in (flags or {}).items() if v is not None}, cwd, "command line")
+    config.warnings = unknown_variables(environ)
     if not config.sources:
         raise UsageError("no source folders: name them on the command line "
                          "(assetbuild compile static/ --out build/static) or set 'sources' "

@@ -60,6 +60,11 @@ def printable(text: str) -> str:
     return "".join(ch if ch.isprintable() else _escape(ch) for ch in text)
 
 
+def counted(number: int, noun: str) -> str:
+    """'1 file', '2 files': *number* with *noun* (a regular English noun) in agreement."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 class BuildError(Exception):
     """The build cannot go on; carries every error found so far."""
 

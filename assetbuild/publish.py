@@ -19,7 +19,7 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from assetbuild import manifest as manifest_mod
-from assetbuild.diagnostics import BuildError, Diagnostic, UsageError, error
+from assetbuild.diagnostics import BuildError, Diagnostic, UsageError, counted, error
 from assetbuild.manifest import MANIFEST_NAME, safe_relative_path
 from assetbuild.media_types import content_type
 from assetbuild.release import IMPORTMAP_NAME, file_refs
@@ -68,7 +68,7 @@ class PublishResult:
 
     def describe(self, dry_run: bool = False) -> str:
         verb = "would upload" if dry_run else "uploaded"
-        return (f"{self.target}: {verb} {len(self.uploaded)} files, "
+        return (f"{self.target}: {verb} {counted(len(self.uploaded), 'file')}, "
                 f"{len(self.skipped)} already there; manifest last")
 
 

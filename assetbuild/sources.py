@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import json
 import operator
 import os
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
 from assetbuild.diagnostics import Diagnostic, UsageError, warning
+from assetbuild.manifest import MANIFEST_NAME
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +88,9 @@ def scan(roots: list[Path], ignore: Iterable[str] = (), exclude: Iterable[Path] 
             raise UsageError(f"{root}: source folder not found" if not root.exists()
                              else f"{root}: source is not a folder")
         prefix = (prefixes or {}).get(root, "")
+        count = 0
         for source in _walk(root, prefix, ignored, excluded, on_warning, sizes):
+            count += 1
             first = found.get(source.logical)
             if first is None:
                 found[source.logical] = source
@@ -94,6 +98,10 @@ def scan(roots: list[Path], ignore: Iterable[str] = (), exclude: Iterable[Path] 
                 on_warning(warning(
                     f"'{source.logical}' is also in {first.root}, which comes first; this copy is ignored",
                     file=str(source.path)))
+        if not count:
+            on_warning(warning("source folder holds no files to compile", file=str(root),
+                               hint="dotfiles, dot-folders, --ignore patterns and earlier "
+                                    "releases are skipped"))
     return dict(sorted(found.items()))
 
 
@@ -128,6 +136,11 @@ def _walk(root: Path, prefix: str, ignored: Ignore, excluded: set[str],
             entries = sorted(os.scandir(folder), key=by_name)
         except OSError as exc:
             on_warning(warning(f"cannot read folder: {exc.strerror}", file=folder))
+            continue
+        if any(entry.name == MANIFEST_NAME for entry in entries) and _is_release(folder):
+            on_warning(warning("skipped: an earlier assetbuild release (its manifest.json "
+                               "was written by assetbuild), not a source folder", file=folder,
+                               hint="delete it, or write releases outside the source folders"))
             continue
         subfolders = []
         for entry in entries:
@@ -168,6 +181,17 @@ def _walk(root: Path, prefix: str, ignored: Ignore, excluded: set[str],
                     continue
                 yield Source(sys.intern(logical), entry.path, root, size)
         stack.extend(reversed(subfolders))
+
+
+def _is_release(folder: str) -> bool:
+    """Whether *folder* holds a manifest.json written by assetbuild (a release folder)."""
+    try:
+        with open(os.path.join(folder, MANIFEST_NAME), "rb") as fh:
+            data = json.load(fh)
+    except (OSError, ValueError):
+        return False
+    return (isinstance(data, dict) and isinstance(data.get("generator"), str)
+            and data["generator"].startswith("assetbuild ") and "assets" in data)
 
 
 def _is_ancestor(real: str, here: str) -> bool:

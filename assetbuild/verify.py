@@ -18,6 +18,7 @@ from typing import BinaryIO, Iterator
 
 from assetbuild import importmap
 from assetbuild import manifest as manifest_mod
+from assetbuild.diagnostics import counted
 from assetbuild.manifest import MANIFEST_NAME, Manifest, ManifestError
 from assetbuild.release import IMPORTMAP_NAME, FileRef, file_refs, is_metadata
 
@@ -57,7 +58,7 @@ class Report:
         counts = ", ".join(f"{self.count(k)} {k}" for k in ("missing", "corrupt", "unsafe", "extra")
                            if self.count(k))
         verdict = "release is whole" if self.ok else f"release is NOT whole: {counts}"
-        return f"{self.target}: {self.checked} files checked; {verdict}"
+        return f"{self.target}: {counted(self.checked, 'file')} checked; {verdict}"
 
 
 def verify(target: str | os.PathLike[str], *, extra: bool = False) -> Report:

@@ -54,9 +54,11 @@ def test_keep_two_removes_only_the_oldest_build(tmp_path):
 def test_keep_one_leaves_exactly_the_current_release(tmp_path):
     out = tmp_path / "out"
     m = builds(out, 3)
-    run_cli("clean", out, "--keep", "1", check=True)
+    proc = run_cli("clean", out, "--keep", "1", check=True)
     current = m[-1]
     assert files(out) == needed(current) | {"manifest.json", f"manifests/{current['build_id']}.json"}
+    assert proc.stdout.endswith(f"{out}: kept 1 build ({current['build_id']}, current first); "
+                                "removed 6 files\n")
     assert run_cli("verify", out, "--extra").returncode == 0
 
 

@@ -1,4 +1,4 @@
-"""The command line and configuration layers: help, exit codes, file < flags < environment."""
+"""The command line and configuration layers: help, exit codes, file < environment < flags."""
 
 from __future__ import annotations
 
@@ -53,16 +53,77 @@ def test_pyproject_settings(tree):
     assert (base / "public" / entry["path"]).read_text() == "var  spaced = 1;"
 
 
-def test_flags_override_file_and_environment_overrides_flags(tree):
+def test_environment_overrides_file_and_flags_override_both(tree):
+    """The order of pip, Docker and git: file < ASSETBUILD_* < a flag typed on the line."""
     base = tree({"assetbuild.toml": 'sources = ["static"]\nout = "from-file"\nhash_length = 10\n',
                  "static/a.js": "var a;"})
-    run_cli("compile", "--out", "from-flag", "--hash-length", "12", cwd=base, check=True)
-    assert len(read_manifest(base / "from-flag")["assets"]["a.js"]["path"].split(".")[1]) == 12
-    assert not (base / "from-file").exists()
-    run_cli("compile", "--out", "from-flag2", "--hash-length", "12", cwd=base, check=True,
-            env={"ASSETBUILD_OUT": "from-env", "ASSETBUILD_HASH_LENGTH": "20"})
+    env = {"ASSETBUILD_OUT": "from-env", "ASSETBUILD_HASH_LENGTH": "20"}
+    run_cli("compile", cwd=base, env=env, check=True)
     assert len(read_manifest(base / "from-env")["assets"]["a.js"]["path"].split(".")[1]) == 20
-    assert not (base / "from-flag2").exists()
+    assert not (base / "from-file").exists()
+    run_cli("compile", "--out", "from-flag", "--hash-length", "12", cwd=base, env=env, check=True)
+    assert len(read_manifest(base / "from-flag")["assets"]["a.js"]["path"].split(".")[1]) == 12
+    assert sorted(p.name for p in base.iterdir()) == ["assetbuild.toml", "from-env", "from-flag",
+                                                     "static"]
+
+
+def test_help_says_the_order_of_settings():
+    text = run_cli("compile", "--help", check=True).stdout
+    assert text.endswith(
+        "settings, each overriding the ones before it:\n"
+        "  1. [tool.assetbuild] in ./pyproject.toml, or ./assetbuild.toml, or --config FILE\n"
+        "  2. ASSETBUILD_* environment variables (ASSETBUILD_OUT, ASSETBUILD_SOURCES, ...)\n"
+        "  3. command-line flags: a flag typed here always wins\n")
+    assert "then ASSETBUILD_* environment variables, then command-line flags." in run_cli(
+        "--help", check=True).stdout
+
+
+def test_unknown_assetbuild_variable_is_a_warning_with_a_suggestion(tree):
+    base = tree({"static/a.js": "var a;"})
+    proc = run_cli("compile", "static", "--out", "o", cwd=base, check=True,
+                   env={"ASSETBUILD_OTU": "elsewhere", "ASSETBUILD_MANIFEST": "o/manifest.json"})
+    assert proc.stderr == ("assetbuild: warning: environment variable ASSETBUILD_OTU is not an "
+                           "assetbuild setting; ignored; did you mean ASSETBUILD_OUT?\n")
+    assert ", 1 warning, " in proc.stdout
+    assert (base / "o" / "manifest.json").is_file() and not (base / "elsewhere").exists()
+
+
+@pytest.mark.parametrize("content", [
+    'sources = ["static"]\nout = "o"\nhash_length = 10\n',
+    '[tool.assetbuild]\nsources = ["static"]\nout = "o"\nhash_length = 10\n',
+])
+def test_assetbuild_toml_takes_top_level_keys_or_a_tool_table(tree, content):
+    base = tree({"assetbuild.toml": content, "static/a.js": "var a;"})
+    run_cli("compile", cwd=base, check=True)
+    assert len(read_manifest(base / "o")["assets"]["a.js"]["path"].split(".")[1]) == 10
+
+
+def test_assetbuild_toml_with_both_forms_says_which_keys(tree):
+    base = tree({"assetbuild.toml": 'out = "o"\n[tool.assetbuild]\nsources = ["static"]\n',
+                 "static/a.js": "var a;"})
+    proc = run_cli("compile", cwd=base)
+    assert proc.returncode == 2
+    assert proc.stderr == (f"assetbuild: error: {base / 'assetbuild.toml'}: settings both at "
+                           "the top level (out) and in [tool.assetbuild]; keep one of the two\n")
+
+
+@pytest.mark.parametrize("prefix", ["static", "static/", "cdn.example.com/static/"])
+def test_url_prefix_must_be_a_root_path_or_a_full_url(tree, prefix):
+    base = tree({"static/a.css": ".a{background:url(/static/i.png)}", "static/i.png": b"png"})
+    proc = run_cli("compile", "static", "--out", "o", "--url-prefix", prefix, cwd=base)
+    assert proc.returncode == 2
+    assert proc.stderr == (
+        f"assetbuild: error: command line: url_prefix: {prefix!r} is neither a path from the "
+        f"site's root nor a full URL; did you mean '/{prefix.strip('/')}/'? (or a CDN origin: "
+        "'https://cdn.example.com/static/')\n")
+    assert not (base / "o").exists()
+
+
+@pytest.mark.parametrize("prefix", ["/static", "/", "https://cdn.example.com/static/"])
+def test_url_prefix_forms_that_work(tree, prefix):
+    base = tree({"static/a.css": ".a{background:url(i.png)}", "static/i.png": b"png"})
+    run_cli("compile", "static", "--out", "o", "--url-prefix", prefix, cwd=base, check=True)
+    assert read_manifest(base / "o")["assets"]["i.png"]
 
 
 @pytest.mark.parametrize("content, message", [

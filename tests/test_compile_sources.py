@@ -48,6 +48,30 @@ def test_output_inside_source_root_is_never_read(tree):
     assert set(read_manifest(base / "static" / "build")["assets"]) == {"a.js"}
 
 
+def test_an_earlier_release_inside_a_source_folder_is_skipped_with_a_warning(tree):
+    """An output folder moved elsewhere leaves the old release in the sources: it is not
+    compiled again as source (its fingerprinted copies would be fingerprinted twice)."""
+    base = tree({"static/a.js": "var a;", "static/data/manifest.json": '{"start_url": "/"}'})
+    run_cli("compile", base / "static", "--out", base / "static" / "dist", check=True)
+    proc = run_cli("compile", base / "static", "--out", base / "build", check=True)
+    assert set(read_manifest(base / "build")["assets"]) == {"a.js", "data/manifest.json"}
+    assert proc.stderr == (
+        f"{base / 'static' / 'dist'}: warning: skipped: an earlier assetbuild release (its "
+        "manifest.json was written by assetbuild), not a source folder; delete it, or write "
+        "releases outside the source folders\n")
+    assert "compiled 2 files" in proc.stdout and "1 warning," in proc.stdout
+
+
+def test_an_empty_source_folder_is_a_warning(tree):
+    base = tree({"static/.keep": "", "vendor/a.js": "var a;"})
+    proc = run_cli("compile", base / "static", base / "vendor", "--out", base / "out", check=True)
+    assert proc.stderr == (
+        f"{base / 'static'}: warning: source folder holds no files to compile; dotfiles, "
+        "dot-folders, --ignore patterns and earlier releases are skipped\n")
+    assert proc.stdout.startswith(f"compiled 1 file (0.0 kB) into {base / 'out'}: 1 asset (")
+    assert ", 1 warning, " in proc.stdout
+
+
 def test_output_folder_reached_through_a_linked_folder_is_never_read(tree):
     """The scan knows a folder's real place from its parent's: the output folder, seen
     again under a link to the folder that holds it, is still recognised and skipped."""

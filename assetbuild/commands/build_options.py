@@ -6,9 +6,17 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+SETTINGS_ORDER = """\
+settings, each overriding the ones before it:
+  1. [tool.assetbuild] in ./pyproject.toml, or ./assetbuild.toml, or --config FILE
+  2. ASSETBUILD_* environment variables (ASSETBUILD_OUT, ASSETBUILD_SOURCES, ...)
+  3. command-line flags: a flag typed here always wins"""
+
 
 def add_build_options(p: argparse.ArgumentParser, cache_help: str) -> None:
-    """Source folders, output, config file and every setting a flag can override."""
+    """Source folders, output, config file and every setting a flag can override; the
+    order of the settings' sources goes at the end of the help."""
+    p.epilog = SETTINGS_ORDER
     p.add_argument("sources", nargs="*", metavar="SOURCE",
                    help="source folders; logical names are paths relative to each (the first "
                         "folder wins when two hold the same name)")
@@ -17,8 +25,9 @@ def add_build_options(p: argparse.ArgumentParser, cache_help: str) -> None:
                    help="settings file (default: ./pyproject.toml with [tool.assetbuild], "
                         "or ./assetbuild.toml)")
     p.add_argument("--url-prefix", metavar="PREFIX",
-                   help="URL the release is served under (default /static/); absolute "
-                        "references under it are rewritten too")
+                   help="URL the release is served under: a path from the site's root "
+                        "(default /static/) or a full URL (https://cdn.example.com/static/); "
+                        "absolute references under it are rewritten too")
     p.add_argument("--ignore", metavar="GLOB", action="append",
                    help="skip files matching GLOB (repeatable; a pattern without '/' matches "
                         "a name in any folder). Dotfiles and dot-folders are always skipped")

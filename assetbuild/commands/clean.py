@@ -8,7 +8,7 @@ from contextlib import nullcontext
 from pathlib import Path
 
 from assetbuild import clean, folder_lock
-from assetbuild.diagnostics import BuildError, error
+from assetbuild.diagnostics import BuildError, counted, error
 from assetbuild.manifest import ManifestError
 
 HELP = """\
@@ -62,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
         verb = "would remove" if args.dry_run else "removed"
         for rel in cleanup.remove:
             print(f"{verb} {rel}")
-        print(f"{args.release}: kept {len(cleanup.kept_builds)} builds "
-              f"({', '.join(cleanup.kept_builds)}, current first); {verb} {len(cleanup.remove)} files")
+        print(f"{args.release}: kept {counted(len(cleanup.kept_builds), 'build')} "
+              f"({', '.join(cleanup.kept_builds)}, current first); "
+              f"{verb} {counted(len(cleanup.remove), 'file')}")
     return 0
