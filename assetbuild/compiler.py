@@ -122,7 +122,8 @@ def _build(config: Config, on_warning: Callable[[Diagnostic], None],
     timings: dict[str, float] = {}
     use_brotli = brotli_available() if config.brotli is None else config.brotli
     if use_brotli and not brotli_available():
-        raise UsageError("brotli output needs the brotli package: pip install 'assetbuild[brotli]'")
+        raise UsageError("brotli output needs the brotli package: pip install brotli (the brotli "
+                         "extra)")
     opts = Options(out_dir=out_dir, minify=config.minify, gzip=config.gzip, brotli=use_brotli,
                    hash_length=config.hash_length, url_prefix=config.url_prefix,
                    cache_dir=config.cache_dir, sourcemaps=config.sourcemaps)

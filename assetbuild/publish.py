@@ -30,7 +30,7 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT_CACHE = "public, max-age=60"
 PLAIN_CACHE = "public, max-age=60"  # copies under plain names: replaced by each release
 CHECKSUM_MODES = ("when_required", "when_supported")
-INSTALL_HINT = "pip install 'assetbuild[s3]'"
+INSTALL_HINT = "pip install boto3 (the s3 extra)"
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ whose files are missing; if any upload fails, the old manifest stays in place.
 Publishing the same release twice uploads nothing the second time.
 
 Credentials come from boto3's usual chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY,
-AWS_PROFILE, ~/.aws/...) and are never printed. Needs the s3 extra:
+AWS_PROFILE, ~/.aws/...) and are never printed. Needs boto3:
 {publish_mod.INSTALL_HINT}
 
 examples:

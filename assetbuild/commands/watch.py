@@ -14,7 +14,7 @@ settings file) and rebuild whenever a file is saved. Only changed files and the 
 that reference them are processed again; manifest.json is replaced atomically. A broken
 file is reported and the last good manifest stays in place. Ctrl-C stops.
 
-Needs the watch extra: pip install 'assetbuild[watch]'.
+Needs the watch extra (the watchfiles package).
 
 examples:
   assetbuild watch                      # settings from [tool.assetbuild]
@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
         import watchfiles  # noqa: F401
     except ImportError:
         raise UsageError("watch needs the watchfiles package: "
-                         "pip install 'assetbuild[watch]'") from None
+                         "pip install watchfiles (the watch extra)") from None
     from assetbuild.watch import Watcher
 
     flags = build_flags(args)
