@@ -6,7 +6,11 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT
+
+pytestmark = pytest.mark.slow  # runs the benchmark and its peers on a small corpus
 
 
 def test_quick_benchmark_writes_a_report_with_every_measure(tmp_path):

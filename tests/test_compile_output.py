@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 import blake3
+import pytest
 
 from conftest import FIXTURES, read_manifest, run_cli
 from tree_gen import broken_links, make_tree
@@ -206,6 +207,7 @@ def test_gzip_variants_are_valid_and_deterministic_with_either_deflate_library(m
         pytest.skip("deflate (the [fast] extra) is not installed; only the stdlib path was checked")
 
 
+@pytest.mark.slow
 def test_a_larger_tree_with_bundles_builds_the_same_with_one_or_two_processes(tmp_path):
     # Stylesheets wait for images and other stylesheets, modules for modules, bundles for
     # their parts; whatever order the workers finish in, the release is the same.

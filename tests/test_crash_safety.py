@@ -31,6 +31,8 @@ import pytest
 from release_check import check_release, sri
 from tree_gen import broken_links, make_tree
 
+pytestmark = pytest.mark.slow  # 30-70 s each: dozens of builds killed at random moments
+
 KILLS = int(os.environ.get("ASSETBUILD_KILLS", "50"))
 FILES = int(os.environ.get("ASSETBUILD_KILL_FILES", "2000"))
 PHASES = ("start-up", "scan", "transform", "rewrite", "commit")

@@ -26,6 +26,8 @@ from assetbuild.transform import Options, prepare_text, process
 
 from conftest import read_manifest, run_cli, write_tree
 
+pytestmark = pytest.mark.slow  # hypothesis campaigns of hundreds of examples each
+
 EXAMPLES = int(os.environ.get("ASSETBUILD_FUZZ_EXAMPLES", "300"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=EXAMPLES <= 300,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

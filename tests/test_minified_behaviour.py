@@ -173,6 +173,7 @@ console.log(value, more, import.meta.url.startsWith('file:'));
 }
 
 
+@pytest.mark.slow
 def test_tricky_snippets_behave_the_same_after_minifying(tmp_path):
     src = write_tree(tmp_path / "src", SNIPPETS)
     out = tmp_path / "out"

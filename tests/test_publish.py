@@ -12,6 +12,8 @@ from conftest import run_cli
 from handmade_release import make_release
 from s3servers import start_moto
 
+pytestmark = pytest.mark.slow  # each test talks to a moto S3 server
+
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
 FILES = {
     "css/site.css": b"body{background:url(../img/dot.png)}",

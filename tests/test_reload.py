@@ -19,6 +19,8 @@ from releases import sri
 
 from assetbuild.runtime import RELOAD_INTERVAL, Assets, ReloadingAssets
 
+pytestmark = pytest.mark.slow  # waits for running apps to notice rebuilds
+
 TESTS = Path(__file__).resolve().parent
 SOURCES = {
     "css/site.css": "body { color: black }\n",

@@ -19,6 +19,8 @@ from assetbuild.refs import LineIndex
 
 from conftest import read_manifest, run_cli, write_tree
 
+pytestmark = pytest.mark.slow  # hypothesis campaigns against the slow paths
+
 FUZZ = settings(max_examples=400, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow])
 

@@ -14,6 +14,8 @@ import pytest
 from conftest import read_manifest, write_tree
 from watching import Watch
 
+pytestmark = pytest.mark.slow  # waits for `assetbuild watch` to notice saves
+
 pytest.importorskip("watchfiles")
 
 APP = {
