@@ -193,7 +193,7 @@ def unknown_variables(environ: Mapping[str, str]) -> list[Diagnostic]:
         if name.startswith(ENV_PREFIX) and name not in known:
             close = difflib.get_close_matches(name, known, n=1)
             hint = f"did you mean {close[0]}?" if close else f"known: {', '.join(known)}"
-            found.append(warning(f"environment variable {name} is not an assetbuild setting; "
+            found.append(warning(f"environment variable {name} names no setting and is "
                                  "ignored", hint=hint))
     return found
 

@@ -82,8 +82,8 @@ def test_unknown_assetbuild_variable_is_a_warning_with_a_suggestion(tree):
     base = tree({"static/a.js": "var a;"})
     proc = run_cli("compile", "static", "--out", "o", cwd=base, check=True,
                    env={"ASSETBUILD_OTU": "elsewhere", "ASSETBUILD_MANIFEST": "o/manifest.json"})
-    assert proc.stderr == ("assetbuild: warning: environment variable ASSETBUILD_OTU is not an "
-                           "assetbuild setting; ignored; did you mean ASSETBUILD_OUT?\n")
+    assert proc.stderr == ("assetbuild: warning: environment variable ASSETBUILD_OTU names no "
+                           "setting and is ignored; did you mean ASSETBUILD_OUT?\n")
     assert ", 1 warning, " in proc.stdout
     assert (base / "o" / "manifest.json").is_file() and not (base / "elsewhere").exists()
 
