@@ -14,10 +14,15 @@ import rcssmin
 from assetbuild.charclass import ascii_except, ascii_or_any_beyond
 from assetbuild.refs import LineIndex, Ref
 
+# A repeat of a group that must not give back is an atomic group, (?>(?:...)*), never
+# (?:...)*+: Python 3.11.0-3.11.4 (Debian 12's is 3.11.2) let a possessive repeat of a
+# group backtrack (CPython gh-106052), and the skip patterns below then took 'url(' for a
+# word. A possessive repeat of one character class ([^*]*+) was never affected.
+
 # An identifier (escapes included): a letter, _, a non-ASCII character or an escape, then
 # those, digits and hyphens.
 _NAME = (r"(?:" + ascii_or_any_beyond(string.ascii_letters + "_") + r"|\\.)"
-         r"(?:" + ascii_or_any_beyond(string.ascii_letters + string.digits + "_-") + r"|\\.)*+")
+         r"(?>(?:" + ascii_or_any_beyond(string.ascii_letters + string.digits + "_-") + r"|\\.)*)")
 _TOKEN = re.compile(r"""
     (?P<comment>/\*.*?(?:\*/|\Z))
   | (?P<string>"(?:[^"\\\n]|\\.|\\\n)*(?:"|$)|'(?:[^'\\\n]|\\.|\\\n)*(?:'|$))
@@ -43,12 +48,12 @@ _NO_OP = (
 # nothing while no function is open and no @import is pending.
 _NO_OP_WHEN_IDLE = r"""
   | "(?:[^"\\\n]|\\.|\\\n)*(?:"|$) | '(?:[^'\\\n]|\\.|\\\n)*(?:'|$)
-  | /\*[^*s]*+(?:(?:\*(?!/)|s(?!ourceMappingURL))[^*s]*+)*+(?:\*/|\Z)
+  | /\*[^*s]*+(?>(?:(?:\*(?!/)|s(?!ourceMappingURL))[^*s]*+)*)(?:\*/|\Z)
   | @(?!(?i:import)(?![\w-]))[\w-]+
   | [;{})]
 """
-_SKIP = re.compile("(?:" + _NO_OP + ")*+", re.S | re.X | re.M)
-_SKIP_WHEN_IDLE = re.compile("(?:" + _NO_OP + _NO_OP_WHEN_IDLE + ")*+", re.S | re.X | re.M)
+_SKIP = re.compile("(?>(?:" + _NO_OP + ")*)", re.S | re.X | re.M)
+_SKIP_WHEN_IDLE = re.compile("(?>(?:" + _NO_OP + _NO_OP_WHEN_IDLE + ")*)", re.S | re.X | re.M)
 _UNQUOTED_URL = re.compile(r"""[ \t\r\n\f]*((?:[^'"()\\\s]|\\.)+)[ \t\r\n\f]*\)""", re.S)
 _SOURCEMAP = re.compile(r"/\*[#@][ \t]*sourceMappingURL=([^\s*]+)[ \t\r\n]*\*/\Z")
 _ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})[ \t\r\n\f]?|(\n)|(.))", re.S)

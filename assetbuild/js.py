@@ -20,13 +20,16 @@ import rjsmin
 from assetbuild.charclass import ascii_or_any_beyond
 from assetbuild.refs import LineIndex, Placeholders, Ref
 
+# Repeats of groups are atomic groups, (?>(?:...)*), not (?:...)*+, which Python
+# 3.11.0-3.11.4 let backtrack (CPython gh-106052; see css.py).
+
 # Where the walk over code must stop: a whole string or comment (taken as one span), or a
 # slash, backtick or (inside a template substitution) brace that Python decides about.
 _STOP_ALTERNATIVES = "|".join([
-    *(q + r"[^" + q + r"\\\n\r]*+(?:\\.[^" + q + r"\\\n\r]*+)*+"  # a string, to its quote or line end
+    *(q + r"[^" + q + r"\\\n\r]*+(?>(?:\\.[^" + q + r"\\\n\r]*+)*)"  # a string, to its quote or line end
       + r"(?:" + q + r"|(?=[\n\r])|\\?\Z)" for q in "'\""),
     r"//[^\n\r\u2028\u2029]*+",
-    r"/\*[^*]*+(?:\*(?!/)[^*]*+)*+(?:\*/|\Z)",
+    r"/\*[^*]*+(?>(?:\*(?!/)[^*]*+)*)(?:\*/|\Z)",
 ])
 _STOP = re.compile(r"[^'\"`/]*+(?:(" + _STOP_ALTERNATIVES + r"|[/`])|\Z)", re.S)
 _STOP_IN_SUBSTITUTION = re.compile(r"[^'\"`/{}]*+(?:(" + _STOP_ALTERNATIVES + r"|[/`{}])|\Z)", re.S)
@@ -40,7 +43,7 @@ _WORD_BEFORE = re.compile(_NAME_CHAR + "+$")
 _SOURCEMAP = re.compile(r"//[#@][ \t]*sourceMappingURL=(\S+)[ \t]*\Z")
 
 # A string literal that closes on its line (a backslash may continue it on the next).
-_STRING_PATTERN = r"'(?:[^'\\\n\r]++|\\.)*+'|" + r'"(?:[^"\\\n\r]++|\\.)*+"'
+_STRING_PATTERN = r"'(?>(?:[^'\\\n\r]++|\\.)*)'|" + r'"(?>(?:[^"\\\n\r]++|\\.)*)"'
 _TOKEN = re.compile(r"""
     (?P<ws>\s+)
   | (?P<comment>//[^\n\r\u2028\u2029]*|/\*.*?(?:\*/|\Z))
