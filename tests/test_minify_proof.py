@@ -180,6 +180,7 @@ def scripts(draw) -> str:
     return text.replace("<!--", "< !--").replace("-->", "-- >")
 
 
+@pytest.mark.slow  # hypothesis against acorn in node: 4-9 s of CPU
 @FUZZ
 @given(st.lists(scripts(), min_size=60, max_size=60))
 def test_spans_match_acorn_on_generated_scripts(texts):
@@ -202,6 +203,7 @@ def modules(draw) -> str:
     return text.replace("<!--", "< !--").replace("-->", "-- >")
 
 
+@pytest.mark.slow  # hypothesis against acorn in node: 4-9 s of CPU
 @FUZZ
 @given(st.lists(modules(), min_size=60, max_size=60))
 @example(["import e from './e.js';\nif (a) /x/.test(b); import('./c.js')"] * 60)
@@ -216,6 +218,7 @@ def test_module_specifiers_and_spans_match_acorn(texts):
         assert our_spans(text) == j["spans"], text
 
 
+@pytest.mark.slow  # hypothesis against acorn in node: 4-9 s of CPU
 @FUZZ
 @given(st.lists(scripts(), min_size=60, max_size=60))
 def test_a_proven_minified_script_has_the_source_s_syntax_tree(texts):

@@ -156,6 +156,7 @@ def test_a_manifest_with_a_bad_plain_field_is_refused(text: str) -> None:
                                  "path and encodings inside the release")
 
 
+@pytest.mark.slow  # a moto S3 server, like tests/test_publish.py
 def test_publish_uploads_copies_with_short_caching_and_again_when_they_change(project: Path, tmp_path) -> None:
     from s3servers import start_moto
 
