@@ -23,7 +23,7 @@ import blake3
 from assetbuild import (__version__, bundle, fingerprint, folder_lock, importmap, ledger, plain,
                         sources)
 from assetbuild.cache import Cache
-from assetbuild.compress import brotli_available
+from assetbuild.compress import BROTLI_DEFAULT_QUALITY, brotli_available
 from assetbuild.config import Config
 from assetbuild.diagnostics import BuildError, Diagnostic, UsageError, counted, error
 from assetbuild.importmap import IMPORTMAP_NAME
@@ -125,6 +125,8 @@ def _build(config: Config, on_warning: Callable[[Diagnostic], None],
         raise UsageError("brotli output needs the brotli package: pip install brotli (the brotli "
                          "extra)")
     opts = Options(out_dir=out_dir, minify=config.minify, gzip=config.gzip, brotli=use_brotli,
+                   brotli_quality=(BROTLI_DEFAULT_QUALITY if config.brotli_quality is None
+                                   else config.brotli_quality),
                    hash_length=config.hash_length, url_prefix=config.url_prefix,
                    cache_dir=config.cache_dir, sourcemaps=config.sourcemaps)
 
@@ -322,8 +324,8 @@ def _settings_key(config: Config, opts: Options) -> str:
     """A digest of the settings and tool version a build depends on."""
     return blake3.blake3(json.dumps([
         __version__, TRANSFORM_VERSION, str(opts.out_dir), opts.minify, opts.gzip, opts.brotli,
-        opts.hash_length, opts.url_prefix, config.strict, sorted(config.bundles.items()),
-        opts.sourcemaps,
+        opts.brotli_quality, opts.hash_length, opts.url_prefix, config.strict,
+        sorted(config.bundles.items()), opts.sourcemaps,
         [[str(root), config.prefixes.get(root, "")] for root in config.sources],
         config.plain_names,
     ]).encode("utf-8")).hexdigest()

@@ -13,10 +13,12 @@ try:  # the [fast] extra: libdeflate is 3x faster than zlib at level 6, with sma
 except ImportError:
     _libdeflate_gzip = None
 
-# Types that are already compressed (png, jpg, woff2, zip, ...) are not in this list.
+# Types that are already compressed (png, jpg, woff, woff2, zip, ...) are not in this list.
+# Style and script sources that packages ship beside their builds (scss, less, ...) are
+# text a site serves too: 1.5 MB of the benchmark corpus, a third of it once compressed.
 COMPRESSIBLE = frozenset("""
     css js mjs cjs json map svg html htm txt xml csv md ico ttf otf eot wasm webmanifest
-    rss atom yaml yml tsv
+    rss atom yaml yml tsv scss sass less styl jsx vue svelte
 """.split())
 
 ENCODING_SUFFIX = {"gzip": ".gz", "br": ".br"}
@@ -48,24 +50,41 @@ def gzip_bytes(data: bytes, level: int = 6) -> bytes:
     return b"".join((_GZIP_HEADER, body, struct.pack("<II", zlib.crc32(data), len(data) & 0xFFFFFFFF)))
 
 
-# Brotli quality by size. From 64 KiB up, where most of the bytes are, quality 10 (11 costs
-# three times as much for 1-2% less). Below, quality 10 spends about 1 ms per file on setup
-# whatever its size, which buys 4-6% fewer bytes than quality 8 (on the benchmark corpus:
-# 11,900 small files, 17 s against 1.1 s of CPU, for 0.3 MB).
-BROTLI_QUALITY = 10
-BROTLI_QUALITY_SMALL = 8
-BROTLI_SMALL_BELOW = 64 << 10
+# Brotli's default work per file, chosen on the benchmark corpus (benchmarks/REPORT-brotli.md,
+# from benchmarks/brotli_levels.py). Quality 6 writes 9% fewer bytes than gzip level 6 for
+# about 20 ns a byte. Each step above costs more than it saves: quality 9 on the files of
+# 256 KiB and more saves 3% of their bytes for more CPU than the whole build's gzip, 10
+# and 11 take 20 to 50 times as long as 6. `brotli_quality` sets one quality for every file.
+BROTLI_DEFAULT_QUALITY = 6
+BROTLI_MAX_WINDOW = 24  # the largest window browsers decode
+_FONTS = frozenset({"ttf", "otf", "eot"})
+_GENERIC = frozenset({"wasm", "ico"})
 
 
-def brotli_bytes(data: bytes, quality: int | None = None) -> bytes:
+def brotli_window(size: int) -> int:
+    """The smallest window (log2 of its size, 10 to 24) that holds *size* bytes. A window
+    larger than the file finds nothing more, and at quality 9 and above its tables cost
+    milliseconds to set up for each small file."""
+    return max(10, min(BROTLI_MAX_WINDOW, (size + 15).bit_length()))
+
+
+def brotli_mode(logical: str) -> int:
     import brotli
-    if quality is None:
-        quality = BROTLI_QUALITY if len(data) >= BROTLI_SMALL_BELOW else BROTLI_QUALITY_SMALL
-    mode = brotli.MODE_TEXT if len(data) < 1 << 20 else brotli.MODE_GENERIC
-    return brotli.compress(data, quality=quality, mode=mode)
+    ext = posixpath.splitext(logical)[1][1:].lower()
+    if ext in _FONTS:
+        return brotli.MODE_FONT
+    return brotli.MODE_GENERIC if ext in _GENERIC else brotli.MODE_TEXT
 
 
-def variants(logical: str, data: bytes, use_gzip: bool, use_brotli: bool) -> dict[str, bytes]:
+def brotli_bytes(logical: str, data: bytes, quality: int = BROTLI_DEFAULT_QUALITY) -> bytes:
+    """Brotli at *quality*, with a window that fits the file."""
+    import brotli
+    return brotli.compress(data, quality=quality, lgwin=brotli_window(len(data)),
+                           mode=brotli_mode(logical))
+
+
+def variants(logical: str, data: bytes, use_gzip: bool, use_brotli: bool,
+             brotli_quality: int = BROTLI_DEFAULT_QUALITY) -> dict[str, bytes]:
     """Encoding name -> compressed bytes, for each encoding that makes *data* smaller."""
     if not compressible(logical) or not data:
         return {}
@@ -73,15 +92,15 @@ def variants(logical: str, data: bytes, use_gzip: bool, use_brotli: bool) -> dic
     if use_gzip:
         found["gzip"] = gzip_bytes(data)
     if use_brotli:
-        found["br"] = brotli_bytes(data)
+        found["br"] = brotli_bytes(logical, data, brotli_quality)
     return {enc: blob for enc, blob in found.items() if len(blob) < len(data)}
 
 
 class StreamCompressor:
-    """Compresses chunk by chunk into a file. Brotli's top quality costs minutes on files
-    this large, so streams default to a quality that keeps up with the disk."""
+    """Compresses chunk by chunk into a file (files too large to hold whole)."""
 
-    def __init__(self, encoding: str, fh: BinaryIO, brotli_quality: int = 5):
+    def __init__(self, encoding: str, fh: BinaryIO, logical: str,
+                 brotli_quality: int = BROTLI_DEFAULT_QUALITY):
         self.fh = fh
         if encoding == "gzip":
             self._gz: gzip.GzipFile | None = gzip.GzipFile(
@@ -89,7 +108,8 @@ class StreamCompressor:
         else:
             import brotli
             self._gz = None
-            self._br = brotli.Compressor(quality=brotli_quality, mode=brotli.MODE_GENERIC)
+            self._br = brotli.Compressor(quality=brotli_quality, lgwin=BROTLI_MAX_WINDOW,
+                                         mode=brotli_mode(logical))
 
     def write(self, chunk: bytes) -> None:
         if self._gz is not None:

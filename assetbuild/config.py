@@ -39,6 +39,7 @@ class Config:
     minify: bool = True
     gzip: bool = True
     brotli: bool | None = None  # None: when the brotli package is installed
+    brotli_quality: int | None = None  # None: the default, compress.BROTLI_DEFAULT_QUALITY
     cache_dir: Path | None = None
     jobs: int = 0  # 0: one worker per CPU
     sourcemaps: bool = False
@@ -119,6 +120,7 @@ SETTINGS: dict[str, tuple[Callable[[Any, str], Any], bool]] = {
     "minify": (_bool, False),
     "gzip": (_bool, False),
     "brotli": (_bool, False),
+    "brotli_quality": (_int(0, 11), False),
     "cache_dir": (_str, True),
     "jobs": (_int(0, 1024), False),
     "sourcemaps": (_bool, False),

@@ -42,6 +42,7 @@ class Options:
     gzip: bool
     brotli: bool
     hash_length: int
+    brotli_quality: int = compress.BROTLI_DEFAULT_QUALITY
     url_prefix: str = "/static/"
     cache_dir: Path | None = None
     sourcemaps: bool = False
@@ -263,7 +264,8 @@ def finish(logical: str, data: bytes, opts: Options, is_module: bool = False,
     hexdigest = fingerprint.digest(data)
     path = fingerprint.digested_name(logical, name_digest or hexdigest, opts.hash_length)
     cache = Cache(opts.cache_dir) if opts.cache_dir else None
-    key = f"final-{hexdigest}-{int(opts.gzip)}{int(opts.brotli)}" if cache else ""
+    key = (f"final-{hexdigest}-{TRANSFORM_VERSION}-{int(opts.gzip)}"
+           f"{opts.brotli_quality if opts.brotli else '-'}") if cache else ""
     known = cache.get_json(key) if cache else None
     bytes_out = 0
     if known is not None and _complete(opts.out_dir, path, data, known.get("encodings", {})):
@@ -273,7 +275,8 @@ def finish(logical: str, data: bytes, opts: Options, is_module: bool = False,
         sri = fingerprint.integrity(data)
         write_content_addressed(opts.out_dir, path, data)
         sizes = {}
-        for enc, blob in compress.variants(logical, data, opts.gzip, opts.brotli).items():
+        for enc, blob in compress.variants(logical, data, opts.gzip, opts.brotli,
+                                           opts.brotli_quality).items():
             write_content_addressed(opts.out_dir, path + compress.ENCODING_SUFFIX[enc], blob)
             sizes[enc] = len(blob)
             bytes_out += len(blob)
@@ -356,7 +359,8 @@ def finish_large(logical: str, file: str, opts: Options) -> Written:
             streams = []
             for enc in encodings:
                 staged[enc] = staging_file(opts.out_dir)
-                stream = compress.StreamCompressor(enc, stack.enter_context(open(staged[enc], "wb")))
+                stream = compress.StreamCompressor(enc, stack.enter_context(open(staged[enc], "wb")),
+                                                   logical, opts.brotli_quality)
                 streams.append(stream)
             while chunk := src.read(CHUNK):
                 size += len(chunk)

@@ -27,6 +27,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import corpus as corpus_mod  # noqa: E402
+from assetbuild.compress import BROTLI_DEFAULT_QUALITY  # noqa: E402
 import measure  # noqa: E402
 import report  # noqa: E402
 import sizes  # noqa: E402
@@ -65,6 +66,7 @@ class Scenario:
 
     def measures(self) -> list[Measure]:
         w = self.work
+        quality = str(BROTLI_DEFAULT_QUALITY)
         found = [
             Measure("cp", "floor: cp -r", ["cp", "-r", str(self.src), str(w / "cp")],
                     prepare=lambda: _fresh(w / "cp")),
@@ -73,6 +75,10 @@ class Scenario:
             Measure("work", "floor: read, hash, deflate, write (no minify, no scan)",
                     [self.python, str(HERE / "floor_work.py"), str(self.src), str(w / "floor-work")],
                     prepare=lambda: _fresh(w / "floor-work")),
+            Measure("work_br", f"floor: read, hash, deflate, brotli q{quality}, write",
+                    [self.python, str(HERE / "floor_work.py"), str(self.src),
+                     str(w / "floor-work-br"), "--brotli", quality],
+                    prepare=lambda: _fresh(w / "floor-work-br")),
             self._django("django", "Django collectstatic, ManifestStaticFilesStorage",
                          MANIFEST_STORAGE, w / "django"),
         ]
@@ -82,22 +88,28 @@ class Scenario:
                                       WHITENOISE_STORAGE, w / "whitenoise",
                                       repeat=self.args.slow_repeat))
         found += [
-            self._compile("ab_cold", "assetbuild cold: minify + gzip", w / "out-cold",
-                          ["--no-brotli"], prepare=lambda: _fresh(w / "out-cold")),
+            self._cold("ab_default", f"assetbuild cold: default (minify, gzip, brotli q{quality})", []),
+            self._cold("ab_cold", "assetbuild cold: minify + gzip (--no-brotli)", ["--no-brotli"]),
+            self._cold("ab_nominify", "assetbuild cold: no minify (--no-minify; gzip, brotli)",
+                       ["--no-minify"]),
         ]
         if self.corpus.scale in self.args.brotli_scales:
-            found.append(self._compile(
-                "ab_brotli", "assetbuild cold: minify + gzip + brotli", w / "out-brotli",
-                ["--brotli"], prepare=lambda: _fresh(w / "out-brotli"), repeat=self.args.slow_repeat))
+            found.append(self._cold("ab_brotli11", "assetbuild cold: --brotli-quality 11",
+                                    ["--brotli-quality", "11"], repeat=self.args.slow_repeat))
         found += [
             self._compile("ab_warm", "assetbuild warm: cache, nothing changed", w / "out-warm",
-                          ["--no-brotli", "--cache", str(w / "cache")], prepare=self._prime),
+                          ["--cache", str(w / "cache")], prepare=self._prime),
             self._compile("ab_changed", "assetbuild warm: cache, one file changed", w / "out-warm",
-                          ["--no-brotli", "--cache", str(w / "cache")], prepare=self._edit_one,
+                          ["--cache", str(w / "cache")], prepare=self._edit_one,
                           finish=self._changed_names),
         ]
         only = self.args.only
         return [m for m in found if not only or m.key in only]
+
+    def _cold(self, key: str, label: str, flags: list[str], repeat: int | None = None) -> Measure:
+        """A cold build (no cache) into an output folder that does not exist yet."""
+        out = self.work / f"out-{key}"
+        return self._compile(key, label, out, flags, prepare=lambda: _fresh(out), repeat=repeat)
 
     def _django(self, key: str, label: str, storage: str, root: Path,
                 repeat: int | None = None) -> Measure:
@@ -135,8 +147,7 @@ class Scenario:
             return
         _fresh(self.work / "out-warm")
         _fresh(self.work / "cache")
-        cmd = self.compile_command(self.work / "out-warm",
-                                   ["--no-brotli", "--cache", str(self.work / "cache")])
+        cmd = self.compile_command(self.work / "out-warm", ["--cache", str(self.work / "cache")])
         subprocess.run(cmd, check=True, env=_env({}), stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL)
         self.primed = True
@@ -254,13 +265,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="scales at which WhiteNoise runs (default: every scale); its brotli "
                         "at top quality takes about 10 minutes per corpus copy")
     p.add_argument("--brotli-scales", type=int, nargs="*",
-                   help="scales at which the assetbuild --brotli build runs (default: every scale)")
+                   help="scales at which the assetbuild --brotli-quality 11 build runs "
+                        "(default: the first)")
     p.add_argument("--slow-repeat", type=int, default=1,
-                   help="runs of the brotli builds (WhiteNoise, assetbuild --brotli) at each "
-                        "scale (default 1: brotli at top quality takes minutes)")
+                   help="runs of the brotli builds at top quality (WhiteNoise, assetbuild "
+                        "--brotli-quality 11) at each scale (default 1: they take minutes)")
     p.add_argument("--only", nargs="+", metavar="KEY",
-                   help="run only these measures: cp hash work django whitenoise ab_cold ab_brotli "
-                        "ab_warm ab_changed")
+                   help="run only these measures: cp hash work work_br django whitenoise "
+                        "ab_default ab_cold ab_nominify ab_brotli11 ab_warm ab_changed")
     p.add_argument("--work", type=Path, default=HERE / "work", help="scratch folder")
     p.add_argument("--corpus-dir", type=Path, default=HERE / "corpus", help="corpus folder")
     p.add_argument("--report", type=Path, help="markdown report (default benchmarks/REPORT.md; "
@@ -271,7 +283,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.whitenoise_scales is None:
         args.whitenoise_scales = args.scale
     if args.brotli_scales is None:
-        args.brotli_scales = args.scale
+        args.brotli_scales = args.scale[:1]
     if args.report is None:
         args.report = args.work / "REPORT-quick.md" if args.quick else HERE / "REPORT.md"
     return args

@@ -17,13 +17,14 @@ def test_quick_benchmark_writes_a_report_with_every_measure(tmp_path):
     report = tmp_path / "REPORT.md"
     proc = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--work", str(tmp_path),
-         "--report", str(report), "--only", "cp", "hash", "work", "django", "ab_cold", "ab_warm",
-         "ab_changed"], capture_output=True, text=True, timeout=300)
+         "--report", str(report), "--only", "cp", "hash", "work", "work_br", "django", "ab_default",
+         "ab_cold", "ab_warm", "ab_changed"], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
     results = json.loads((tmp_path / "results.json").read_text())
     measures = results["scales"]["1"]["measures"]
-    assert set(measures) == {"cp", "hash", "work", "django", "ab_cold", "ab_warm", "ab_changed"}
+    assert set(measures) == {"cp", "hash", "work", "work_br", "django", "ab_default", "ab_cold",
+                             "ab_warm", "ab_changed"}
     for key, res in measures.items():
         assert res["error"] is None and res["median"] > 0, key
         assert res["tree_rss"] > 0, key
@@ -31,6 +32,10 @@ def test_quick_benchmark_writes_a_report_with_every_measure(tmp_path):
     files = results["scales"]["1"]["corpus"]["files"]
     assert measures["django"]["facts"]["sizes"]["assets"] == files
     assert measures["ab_cold"]["facts"]["sizes"]["assets"] == files
+    # The default build is the one with brotli (the test environment installs it).
+    sizes = measures["ab_default"]["facts"]["sizes"]
+    assert sizes["br_files"] > 0 and sizes["served_br"] < sizes["served_gzip"]
+    assert measures["ab_cold"]["facts"]["sizes"]["br_files"] == 0
     assert measures["ab_warm"]["facts"]["summary"]["changed"] is False
 
     text = report.read_text()

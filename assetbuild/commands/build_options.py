@@ -49,6 +49,9 @@ def add_build_options(p: argparse.ArgumentParser, cache_help: str) -> None:
                    help="write .br files (default: when the brotli package is installed)")
     p.add_argument("--no-brotli", dest="brotli", action="store_false",
                    help="do not write .br files")
+    p.add_argument("--brotli-quality", metavar="N", type=int,
+                   help="brotli quality for every file, 0-11 (default 6; 11 writes about 8%% "
+                        "fewer bytes and takes 50 times as long)")
     p.add_argument("--sourcemaps", dest="sourcemaps", action="store_true", default=None,
                    help="write a source map for every minified script and stylesheet")
     p.add_argument("--no-sourcemaps", dest="sourcemaps", action="store_false",
@@ -65,5 +68,6 @@ def build_flags(args: argparse.Namespace) -> dict[str, Any]:
         "ignore": args.ignore, "plain_names": args.plain_names,
         "hash_length": args.hash_length, "strict": args.strict,
         "minify": args.minify, "gzip": args.gzip, "brotli": args.brotli,
-        "cache_dir": args.cache_dir, "jobs": args.jobs, "sourcemaps": args.sourcemaps,
+        "brotli_quality": args.brotli_quality, "cache_dir": args.cache_dir, "jobs": args.jobs,
+        "sourcemaps": args.sourcemaps,
     }
