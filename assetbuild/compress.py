@@ -54,7 +54,7 @@ def gzip_bytes(data: bytes, level: int = 6) -> bytes:
 # from benchmarks/brotli_levels.py). Quality 6 writes 9% fewer bytes than gzip level 6 for
 # about 20 ns a byte. Each step above costs more than it saves: quality 9 on the files of
 # 256 KiB and more saves 3% of their bytes for more CPU than the whole build's gzip, 10
-# and 11 take 20 to 50 times as long as 6. `brotli_quality` sets one quality for every file.
+# and 11 take 25 and 57 times as long as 6. `brotli_quality` sets one quality for every file.
 BROTLI_DEFAULT_QUALITY = 6
 BROTLI_MAX_WINDOW = 24  # the largest window browsers decode
 _FONTS = frozenset({"ttf", "otf", "eot"})

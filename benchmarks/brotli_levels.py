@@ -6,7 +6,8 @@ OUT_DIR is an assetbuild release (its manifest.json lists the files). Every comp
 file is compressed with each setting in this one process (no workers, so CPU seconds are
 comparable between settings); the table gives, per group of files, the bytes brotli
 writes (the smaller of .br and .gz counts for a client that accepts both) and the CPU
-seconds it took. `fit` is the smallest window that holds the whole file.
+seconds it took. `fit` is the smallest window that holds the whole file (assetbuild's
+choice); the mode is assetbuild's for the file's type unless --mode says otherwise.
 """
 
 from __future__ import annotations
@@ -35,23 +36,25 @@ def size_group(size: int) -> str:
     return next(label for limit, label in SIZE_GROUPS if size < limit)
 
 
+def hot_group(name: str, size: int) -> str:
+    """Minified builds of 64 KiB and more: the files a page loads, where bytes count most."""
+    return "minified, >= 64 KiB" if ".min." in name and size >= 64 << 10 else "the rest"
+
+
 def kind_group(name: str) -> str:
     ext = name.rsplit(".", 1)[-1].lower()
     return {"mjs": "js", "cjs": "js"}.get(ext, ext if ext in ("js", "css", "svg", "map", "json")
                                           else "other")
 
 
-def fitted_window(size: int) -> int:
-    return max(10, min(24, (max(size, 1) - 1).bit_length()))
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("out", type=Path, help="an assetbuild release (with manifest.json)")
     p.add_argument("--quality", type=int, nargs="+", default=[4, 5, 6, 7, 8, 9, 10])
-    p.add_argument("--lgwin", nargs="+", default=["22"], help="window bits, or 'fit'")
-    p.add_argument("--mode", choices=("text", "generic"), default="text")
-    p.add_argument("--by", choices=("size", "kind"), default="size")
+    p.add_argument("--lgwin", nargs="+", default=["fit"], help="window bits, or fit (the default)")
+    p.add_argument("--mode", choices=("auto", "text", "generic"), default="auto",
+                   help="auto: assetbuild's choice by file type")
+    p.add_argument("--by", choices=("size", "kind", "hot"), default="size")
     p.add_argument("--json", type=Path, help="also write the figures here")
     args = p.parse_args(argv)
     assets = json.loads((args.out / "manifest.json").read_text())["assets"]
@@ -61,13 +64,14 @@ def main(argv: list[str] | None = None) -> int:
             data = (args.out / entry["path"]).read_bytes()
             gz = entry.get("encodings", {}).get("gzip")
             gz_size = os.path.getsize(args.out / gz) if gz else len(data)
-            group = size_group(len(data)) if args.by == "size" else kind_group(name)
-            files.append((group, data, min(gz_size, len(data))))
-    mode = brotli.MODE_TEXT if args.mode == "text" else brotli.MODE_GENERIC
+            group = {"size": lambda: size_group(len(data)), "kind": lambda: kind_group(name),
+                     "hot": lambda: hot_group(name, len(data))}[args.by]()
+            files.append((group, name, data, min(gz_size, len(data))))
+    mode = {"auto": None, "text": brotli.MODE_TEXT, "generic": brotli.MODE_GENERIC}[args.mode]
     groups = [label for _limit, label in SIZE_GROUPS] if args.by == "size" else \
-        sorted({g for g, _d, _s in files})
+        sorted({g for g, _n, _d, _s in files})
     base = defaultdict(lambda: [0, 0, 0])  # group -> files, raw bytes, served gzip bytes
-    for group, data, gz_size in files:
+    for group, _name, data, gz_size in files:
         row = base[group]
         row[0] += 1
         row[1] += len(data)
@@ -78,10 +82,11 @@ def main(argv: list[str] | None = None) -> int:
         for quality in args.quality:
             spent = defaultdict(float)
             served = defaultdict(int)
-            for group, data, gz_size in files:
-                window = fitted_window(len(data)) if lgwin == "fit" else int(lgwin)
+            for group, name, data, gz_size in files:
+                window = compress.brotli_window(len(data)) if lgwin == "fit" else int(lgwin)
                 started = time.process_time()
-                blob = brotli.compress(data, quality=quality, lgwin=window, mode=mode)
+                blob = brotli.compress(data, quality=quality, lgwin=window,
+                                       mode=compress.brotli_mode(name) if mode is None else mode)
                 spent[group] += time.process_time() - started
                 served[group] += min(len(blob), gz_size)
             results[f"q{quality} w{lgwin}"] = {g: (served[g], spent[g]) for g in groups if g in base}
