@@ -50,11 +50,11 @@ def gzip_bytes(data: bytes, level: int = 6) -> bytes:
     return b"".join((_GZIP_HEADER, body, struct.pack("<II", zlib.crc32(data), len(data) & 0xFFFFFFFF)))
 
 
-# Brotli's default work per file, chosen on the benchmark corpus (benchmarks/REPORT-brotli.md,
-# from benchmarks/brotli_levels.py). Quality 6 writes 9% fewer bytes than gzip level 6 for
-# about 20 ns a byte. Each step above costs more than it saves: quality 9 on the files of
-# 256 KiB and more saves 3% of their bytes for more CPU than the whole build's gzip, 10
-# and 11 take 25 and 57 times as long as 6. `brotli_quality` sets one quality for every file.
+# Brotli's default quality, chosen group by group of files on the benchmark corpus
+# (benchmarks/REPORT-brotli.md, from benchmarks/brotli_levels.py): 6 writes 9% fewer bytes
+# than gzip level 6 for about as much CPU. Below 4 KiB, where most files are, qualities 5
+# to 9 write the same bytes; above, each step up buys 1-2% for more CPU than all the gzip
+# work, and 10 and 11 save 8-10% for 25 and 57 times the CPU of 6.
 BROTLI_DEFAULT_QUALITY = 6
 BROTLI_MAX_WINDOW = 24  # the largest window browsers decode
 _FONTS = frozenset({"ttf", "otf", "eot"})
@@ -69,6 +69,7 @@ def brotli_window(size: int) -> int:
 
 
 def brotli_mode(logical: str) -> int:
+    """Brotli's mode for the file's type: font, generic (wasm, ico) or text."""
     import brotli
     ext = posixpath.splitext(logical)[1][1:].lower()
     if ext in _FONTS:
