@@ -8,6 +8,7 @@ warning this file expects by name, with the reason; no other warning is allowed.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import posixpath
 import re
@@ -19,7 +20,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, run_cli, write_tree
 from corpus import NODE_MODULES, SETUP, require_node
 
 pytestmark = pytest.mark.slow
@@ -113,17 +114,21 @@ class Releases:
         source = NODE_MODULES / package.folder
         if not source.is_dir():
             pytest.skip(f"third-party corpus not installed ({source} is missing): run {SETUP}")
-        out = self.base / name
-        args = ["compile", source, "--out", out, "--jobs", "2", "--no-brotli", "--json", "-"]
-        for pattern in package.ignore:
-            args += ["--ignore", pattern]
-        start = time.perf_counter()
-        proc = run_cli(*args)
-        seconds = time.perf_counter() - start
-        assert proc.returncode == 0, f"{name}: compile exit {proc.returncode}\n{proc.stderr[-4000:]}"
-        summary = json.loads(proc.stdout)
-        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-        return Compiled(package, source, out, manifest, summary["warnings"], seconds)
+        return build(package, source, self.base / name)
+
+
+def build(package: RealPackage, source: Path, out: Path) -> Compiled:
+    """Compile a folder with the real CLI, as a user would; fail with its errors."""
+    args = ["compile", source, "--out", out, "--jobs", "2", "--no-brotli", "--json", "-"]
+    for pattern in package.ignore:
+        args += ["--ignore", pattern]
+    start = time.perf_counter()
+    proc = run_cli(*args)
+    seconds = time.perf_counter() - start
+    assert proc.returncode == 0, f"{source.name}: compile exit {proc.returncode}\n{proc.stderr[-4000:]}"
+    summary = json.loads(proc.stdout)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    return Compiled(package, source, out, manifest, summary["warnings"], seconds)
 
 
 @pytest.fixture(scope="module")
@@ -257,13 +262,11 @@ def test_only_the_expected_files_are_left_unminified(releases, name):
     assert silently_unminified(compiled, warned) == []
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_es_modules_export_the_same_names(releases, name):
-    require_node()
-    compiled = releases.get(name)
+def export_problems(compiled: Compiled) -> tuple[list[str], int]:
+    """ES modules whose import in node gives other export names or types than the original's
+    (or, for an original that fails in node, another kind of error); and how many originals
+    import at all outside a browser."""
     modules = {n: e for n, e in compiled.scripts().items() if e.get("module")}
-    if not modules:
-        pytest.skip(f"{name} has no ES modules")
     names = sorted(modules)
     flags = ("--experimental-detect-module", "--no-warnings")
     before = run_node("module_exports.mjs", [str(compiled.source / n) for n in names], *flags)
@@ -277,7 +280,84 @@ def test_es_modules_export_the_same_names(releases, name):
                 problems.append(f"{n}: original fails to import ({was['error']}), compiled gives {now}")
         elif now != was:
             problems.append(f"{n}: exports {was.get('exports')} became {now}")
-    imported = sum("error" not in before[str(compiled.source / n)] for n in names)
+    return problems, sum("error" not in was for was in before.values())
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_es_modules_export_the_same_names(releases, name):
+    require_node()
+    compiled = releases.get(name)
+    modules = [n for n, e in compiled.scripts().items() if e.get("module")]
+    if not modules:
+        pytest.skip(f"{name} has no ES modules")
+    problems, imported = export_problems(compiled)
     if problems:
-        pytest.fail(f"{len(problems)} of {len(names)} modules ({imported} importable in node) differ:\n"
+        pytest.fail(f"{len(problems)} of {len(modules)} modules ({imported} importable in node) differ:\n"
                     + "\n".join(problems), pytrace=False)
+
+
+# The checks must be able to fail: break a handmade release in each way they look for.
+
+def test_the_checks_find_what_a_broken_release_gets_wrong(tmp_path):
+    require_node()
+    if not (NODE_MODULES / "acorn").is_dir():
+        pytest.skip(f"acorn is not installed: run {SETUP}")
+    body = "".join(f"  total += {i};\n" for i in range(INDENTED))
+    source = write_tree(tmp_path / "src", {
+        "app.mjs": "import {space} from './lib.mjs';\nexport const load = () => import('./worker.mjs');\n"
+                   "export {space};\n",
+        "lib.mjs": "export function space(c) {\n  return /^[ ]$/.test(c);\n}\n",
+        "worker.mjs": "export const count = 1;\n",
+        "cut.mjs": "export function f(a) {\n  return a / 2;\n}\n",
+        "old.js": f"var total = 0;\nfunction add() {{\n{body}}}\n",
+    })
+    clean = build(RealPackage("handmade"), source, tmp_path / "out")
+    assert [r["status"] for r in clean.trees()] == ["same"] * 5
+    assert [line for r in clean.trees() for line in unrewritten(clean, r)] == []
+    assert silently_unminified(clean, {}) == []
+    assert export_problems(clean) == ([], 4)
+
+    def edit(name: str, old: str, new: str) -> None:
+        path = clean.out / clean.scripts()[name]["path"]
+        text = path.read_text()
+        assert re.search(old, text), text
+        path.write_text(re.sub(old, new, text))
+
+    edit("lib.mjs", re.escape("/^[ ]$/"), "/^[]$/")
+    worker = PurePosixPath(clean.scripts()["worker.mjs"]["path"]).name
+    edit("app.mjs", r"worker\.[0-9a-f]+\.mjs", "worker.mjs")
+    edit("app.mjs", r"lib\.[0-9a-f]+\.mjs", worker)
+    edit("worker.mjs", "count", "total")
+    edit("cut.mjs", r"/\s*2;?\s*}", "/")
+    (clean.out / clean.scripts()["old.js"]["path"]).write_bytes((source / "old.js").read_bytes())
+    broken = dataclasses.replace(clean, _trees=None)
+
+    # Where each difference is in the original (positions in the compiled file depend on the
+    # minifier's output, and are only shown).
+    found = {r["logical"]: r for r in broken.trees() if r["status"] != "same"}
+    assert {n: r["difference"]["path"] if "difference" in r else r["status"] for n, r in found.items()} == {
+        "app.mjs": "Program.body[0].source",
+        "cut.mjs": "broken",
+        "lib.mjs": "Program.body[0].declaration.body.body[0].argument.callee.object.raw",
+        "worker.mjs": "Program.body[0].declaration.declarations[0].id.name",
+    }
+    assert describe(found["app.mjs"]) == (
+        f"app.mjs: syntax tree differs at Program.body[0].source: \"./lib.mjs\" (line:col 1:20, "
+        f"\"'./lib.mjs'\") became \"./{worker}\" ({found['app.mjs']['difference']['compiled_at']}, "
+        f"\"'./{worker}'\")")
+    assert describe(found["lib.mjs"]).startswith(
+        "lib.mjs: syntax tree differs at Program.body[0].declaration.body.body[0].argument.callee"
+        ".object.raw: \"/^[ ]$/\" (line:col 2:9, '/^[ ]$/') became \"/^[]$/\" (")
+    assert describe(found["cut.mjs"]).startswith("cut.mjs: the compiled file no longer parses: ")
+    assert [line for r in broken.trees() for line in unrewritten(broken, r)] == [
+        "app.mjs: import './worker.mjs' names worker.mjs, which is in the release only under its "
+        "fingerprinted name"]
+    assert silently_unminified(broken, {}) == ["old.js"]
+    problems, imported = export_problems(broken)
+    assert imported == 4
+    assert problems == [
+        f"app.mjs: exports {{'load': 'function', 'space': 'function'}} became {{'error': \"SyntaxError: "
+        f"The requested module './{worker}' does not provide an export named 'space'\"}}",
+        "cut.mjs: exports {'f': 'function'} became {'error': 'SyntaxError: Unexpected end of input'}",
+        "worker.mjs: exports {'count': 'number'} became {'exports': {'total': 'number'}}",
+    ]

@@ -6,10 +6,11 @@
 //     | node tests/thirdparty/compare_ast.mjs
 //
 // Output on stdout: JSON [{original, compiled, module, status, ...}], one per input, with
-// status "same" (trees equal; `specifiers`: every literal module specifier of the compiled
-// file, as [kind, value], kind "url" for `new URL(..., import.meta.url)`), "different" (`difference`: where, the node types, both
+// status "same" (trees equal), "different" (`difference`: where, the node types, both
 // positions and source excerpts), "broken" (`error`: the compiled file no longer parses) or
-// "unparsable" (`error`: the original does not parse as that kind either; nothing to compare).
+// "unparsable" (`error`: the original does not parse as that kind; nothing to compare).
+// "same" and "different" also list `specifiers`: every literal module specifier of the
+// compiled file, as [kind, value], kind "url" for `new URL(..., import.meta.url)`.
 // Positions, comments and whitespace are not part of a tree. The only string allowed to
 // differ is a module specifier (`import`/`export ... from`, `import()`, and the first argument
 // of `new URL(..., import.meta.url)`) rewritten to its fingerprinted name: after dropping the
@@ -172,6 +173,7 @@ function check({ original, compiled, module }) {
   return {
     ...result,
     status: 'different',
+    specifiers: specifiers(treeB),
     difference: {
       path: diff.path,
       original: diff.original,
