@@ -1,20 +1,37 @@
 // Import ES modules in node and report what each exports. tests/test_real_packages.py runs
 // it on a package's original modules and on the compiled ones and compares the two reports.
 //
-//   echo '["/abs/path/a.js", ...]' | node --experimental-detect-module module_exports.mjs
+//   echo '["/abs/root/a.js", ...]' | node module_exports.mjs /abs/root REPORT.json
 //
-// Output on stdout: JSON {path: {"exports": {name: typeof value}} | {"error": "Name: message"}}.
+// Writes REPORT.json: {path: {"exports": {name: typeof value}} | {"error": "Name: message"}}.
 // Modules are imported one after another in the order given, in one process, as a page
 // would load them; many need a browser (window, document) and fail the same way both times.
+// As in a browser, every .js/.mjs file under ROOT is loaded as an ES module (node would take
+// a .js file of a package without "type": "module" for CommonJS), whatever package.json says.
 // A module that has not settled after TIMEOUT_MS counts as an error.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { register } from 'node:module';
 import { pathToFileURL } from 'node:url';
 
 const TIMEOUT_MS = 10_000;
+// Command-line tools among the modules (marked's bin/) read argv and exit: leave them nothing.
+const [root, reportPath] = process.argv.splice(2);
+const exit = process.exit;
+process.exit = (code) => {
+  throw new Error(`process.exit(${code}) called`);
+};
 
-// Modules may print (Vue's development build does): keep stdout for the report alone.
-const writeReport = process.stdout.write.bind(process.stdout);
-process.stdout.write = (chunk, ...rest) => process.stderr.write(chunk, ...rest);
+const hooks = `
+let root;
+export function initialize(data) { root = data.root; }
+export async function load(url, context, next) {
+  if (url.startsWith(root) && /\\.m?js$/.test(url)) {
+    const { readFile } = await import('node:fs/promises');
+    return { format: 'module', source: await readFile(new URL(url)), shortCircuit: true };
+  }
+  return next(url, context);
+}`;
+register(`data:text/javascript,${encodeURIComponent(hooks)}`, { data: { root: pathToFileURL(root).href + '/' } });
 
 // Errors thrown later by timers or promises a module started belong to no import: ignore them.
 process.on('uncaughtException', () => {});
@@ -47,4 +64,6 @@ for (const path of JSON.parse(readFileSync(0, 'utf8'))) {
     report[path] = { error: `${err && err.name}: ${err && err.message}` };
   }
 }
-writeReport(JSON.stringify(report), () => process.exit(0));
+// A file, not stdout: modules print (Vue's development build does) and may leave work behind.
+writeFileSync(reportPath, JSON.stringify(report));
+exit(0);
