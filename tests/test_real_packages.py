@@ -14,7 +14,6 @@ import posixpath
 import re
 import subprocess
 import tempfile
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -71,7 +70,6 @@ class Compiled:
     out: Path
     manifest: dict
     warnings: list[str]
-    seconds: float
     _trees: list[dict] | None = None
 
     def trees(self) -> list[dict]:
@@ -125,13 +123,11 @@ def build(package: RealPackage, source: Path, out: Path) -> Compiled:
     args = ["compile", source, "--out", out, "--jobs", "2", "--no-brotli", "--json", "-"]
     for pattern in package.ignore:
         args += ["--ignore", pattern]
-    start = time.perf_counter()
     proc = run_cli(*args)
-    seconds = time.perf_counter() - start
     assert proc.returncode == 0, f"{source.name}: compile exit {proc.returncode}\n{proc.stderr[-4000:]}"
     summary = json.loads(proc.stdout)
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    return Compiled(package, source, out, manifest, summary["warnings"], seconds)
+    return Compiled(package, source, out, manifest, summary["warnings"])
 
 
 @pytest.fixture(scope="module")
@@ -151,9 +147,9 @@ def import_all(root: Path, modules: list[Path]) -> dict[str, dict]:
     """module_exports.mjs's report on importing `modules` (files under `root`) in order."""
     with tempfile.TemporaryDirectory() as scratch:
         report = Path(scratch) / "report.json"
-        proc = subprocess.run([require_node(), "--no-warnings", str(TOOLS / "module_exports.mjs"), str(root), str(report)],
-                              input=json.dumps([str(m) for m in modules]), capture_output=True, text=True,
-                              timeout=900)
+        command = [require_node(), "--no-warnings", str(TOOLS / "module_exports.mjs"), str(root), str(report)]
+        proc = subprocess.run(command, input=json.dumps([str(m) for m in modules]), capture_output=True,
+                              text=True, timeout=900)
         assert proc.returncode == 0, f"node module_exports.mjs failed:\n{proc.stderr[-4000:]}"
         return json.loads(report.read_text(encoding="utf-8"))
 
@@ -240,7 +236,8 @@ def test_every_script_keeps_its_syntax_tree(releases, name):
     assert compiled.scripts()
     problems = [describe(r) for r in compiled.trees() if r["status"] != "same"]
     if problems:
-        pytest.fail(f"{len(problems)} of {len(compiled.scripts())} scripts differ:\n" + "\n".join(problems), pytrace=False)
+        pytest.fail(f"{len(problems)} of {len(compiled.scripts())} scripts differ:\n" + "\n".join(problems),
+                    pytrace=False)
 
 
 @pytest.mark.parametrize("name", NAMES)
