@@ -51,7 +51,12 @@ PACKAGES = {
     "monaco-editor": RealPackage("monaco-editor"),
     "codemirror": RealPackage("codemirror"),
     "sortablejs": RealPackage("sortablejs"),
-    "pdfjs-dist": RealPackage("pdfjs-dist"),
+    "pdfjs-dist": RealPackage("pdfjs-dist", unminified=dict.fromkeys(
+        ["web/pdf_viewer.css", "legacy/web/pdf_viewer.css"],
+        # In a rule nested in `@media … { … }` after a declaration, rcssmin takes the
+        # selector `.textWidgetAnnotation :is(input, textarea)` for `property : value` and
+        # drops the descendant space, which changes what the selector matches.
+        "minifying would change the stylesheet near 'LinkText;.textWidgetAnnotation :is(…'")),
     "katex": RealPackage("katex/dist"),
     "lit": RealPackage("lit"),
     "vue": RealPackage("vue/dist"),
