@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Real third-party packages for tests/test_third_party.py and tests/test_minified_behaviour.py:
+# Real third-party packages for tests/test_third_party.py, tests/test_minified_behaviour.py and
+# tests/test_real_packages.py (with acorn, its independent parser):
 # installs the versions pinned in tests/thirdparty/package-lock.json into tests/.npm-corpus
 # (git-ignored). Idempotent: does nothing when the installed lock file is already current.
 set -euo pipefail
