@@ -210,6 +210,8 @@ def disproof(original: str, original_spans: list[tuple[int, int]], minified: str
     Most often the minified text is the shortest text of the source's shape (but for the
     /*! comments rjsmin keeps), and one comparison proves it; else its own shape must
     equal the source's."""
+    if minified == original.strip(" \t\n\r"):  # minified already: nothing was changed
+        return None
     try:
         before = shape(original, original_spans)
         if _without_kept_comments(minified) == render(before):
