@@ -126,9 +126,12 @@ def test_maps_are_off_by_default_and_follow_the_settings(tmp_path):
     assert set(read_manifest(tmp_path / "file")["assets"]) == {"app.js", "app.js.map"}
     run_cli("compile", "--out", "flag", "--no-sourcemaps", cwd=tmp_path, check=True)
     assert set(read_manifest(tmp_path / "flag")["assets"]) == {"app.js"}
-    run_cli("compile", "--out", "env", "--no-sourcemaps", cwd=tmp_path,
-            env={"ASSETBUILD_SOURCEMAPS": "1"}, check=True)
-    assert set(read_manifest(tmp_path / "env")["assets"]) == {"app.js", "app.js.map"}
+    run_cli("compile", "--out", "env", cwd=tmp_path, env={"ASSETBUILD_SOURCEMAPS": "0"},
+            check=True)  # the environment wins over the file ...
+    assert set(read_manifest(tmp_path / "env")["assets"]) == {"app.js"}
+    run_cli("compile", "--out", "both", "--sourcemaps", cwd=tmp_path,
+            env={"ASSETBUILD_SOURCEMAPS": "0"}, check=True)  # ... and a flag over both
+    assert set(read_manifest(tmp_path / "both")["assets"]) == {"app.js", "app.js.map"}
     bad = run_cli("compile", "--out", "x", cwd=tmp_path, env={"ASSETBUILD_SOURCEMAPS": "maybe"})
     assert bad.returncode == 2
     assert bad.stderr.strip().endswith(
