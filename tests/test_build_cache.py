@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import json
 from pathlib import Path
 
@@ -135,6 +137,7 @@ def ledger_build(tmp_path: Path, name: str, *flags: str) -> tuple[dict, dict]:
     return summary, read_manifest(tmp_path / "out")["assets"]
 
 
+@pytest.mark.slow  # several builds of a tree
 def test_a_rebuild_processes_only_changed_files_and_what_references_them(tree, tmp_path):
     tree({**LEDGER_FILES, "pyproject.toml": BUNDLES})
     first, before = ledger_build(tmp_path, "1")
@@ -156,6 +159,7 @@ def test_a_rebuild_processes_only_changed_files_and_what_references_them(tree, t
     assert fourth["files_processed"] == 1 and fourth["warnings"] == first["warnings"]
 
 
+@pytest.mark.slow  # several builds of a tree
 def test_an_added_file_a_damaged_ledger_or_new_settings_mean_reading_every_file(tree, tmp_path):
     tree({**LEDGER_FILES, "pyproject.toml": BUNDLES})
     ledger_build(tmp_path, "1")

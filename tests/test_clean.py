@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import os
 import subprocess
 import sys
@@ -135,6 +137,7 @@ def _still_running_after(proc, seconds):
     return False
 
 
+@pytest.mark.slow  # waits on the other process's lock
 def test_clean_waits_for_a_build_writing_into_the_folder(tmp_path):
     out = tmp_path / "out"
     builds(out, 3)
@@ -150,6 +153,7 @@ def test_clean_waits_for_a_build_writing_into_the_folder(tmp_path):
     assert not unlisted.exists()  # the build is over: now it is an old file like any other
 
 
+@pytest.mark.slow  # waits on the other process's lock
 def test_a_build_waits_for_a_clean_of_its_output_folder(tree, tmp_path):
     tree({"static/app.js": "function app() { return 1; }\n", "static/a.css": "a { b: c }\n"})
     out = tmp_path / "out"
