@@ -2,9 +2,11 @@
 
 Two passes, both linear. The first walks the text stopping only at quotes, slashes and
 template braces, and records where strings, comments, template literals and regular
-expressions lie, so that ``import`` inside any of them is never taken for a statement.
+expressions lie (a slash is judged regex or division from the token before it, as the
+language does), so that ``import`` inside any of them is never taken for a statement.
 The second looks at each ``import``/``export`` keyword that lies in code and reads the
-few tokens after it.
+few tokens after it. Minifying is rjsmin, whose output is only used once jsproof has
+proven it means what the source meant (minify_proven).
 """
 
 from __future__ import annotations
@@ -311,8 +313,8 @@ def scan(text: str, skeleton: Skeleton | None = None) -> Scan:
     Each keyword is first read as if it were code. The walk over strings and comments
     (the costly part) then only needs to reach the last keyword that would give a
     specifier: ``export { a };`` at the end of a module cannot, and so cannot be the
-    reason to walk the whole file. A *skeleton* of the whole text (from
-    fragile_skeleton) saves the walk.
+    reason to walk the whole file. A *skeleton* of the whole text (from skeleton(), which
+    minifying needs anyway) saves the walk.
     """
     result = Scan()
     keywords = _keyword_offsets(text)
