@@ -144,13 +144,13 @@ def find_references(text: str) -> list[Ref]:
     return refs
 
 
-_COMMENT_OR_STRING = re.compile(r"""/\*.*?(?:\*/|\Z)
+COMMENT_OR_STRING = re.compile(r"""/\*.*?(?:\*/|\Z)
   | "(?:[^"\\\n]|\\.|\\\n)*(?:"|$) | '(?:[^'\\\n]|\\.|\\\n)*(?:'|$)""", re.S | re.M | re.X)
 
 
 def comment_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each comment of a stylesheet, in order."""
-    return [m.span() for m in _COMMENT_OR_STRING.finditer(text) if text.startswith("/*", m.start())]
+    return [m.span() for m in COMMENT_OR_STRING.finditer(text) if text.startswith("/*", m.start())]
 
 
 class Unminifiable(ValueError):

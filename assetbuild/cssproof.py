@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import re
 
+from assetbuild.css import COMMENT_OR_STRING
+
 STRING, _JOIN = "\x01", "\x04"
 
-_TOKEN = re.compile(r"""/\*.*?(?:\*/|\Z)|"(?:[^"\\\n]|\\.|\\\n)*(?:"|$)|'(?:[^'\\\n]|\\.|\\\n)*(?:'|$)""",
-                    re.S | re.M)
 _WHITE = re.compile(r"[ \t\r\n\f]+")
 _DROPPED = re.compile(r" (?:(?=[{};,)>~!])|(?<=[{};,:(>~!] ))")
 _SPACE_COLON = re.compile(" :")
@@ -36,7 +36,7 @@ def shape(text: str) -> tuple[str, list[str]]:
     pieces: list[str] = []
     strings: list[str] = []
     pos = 0
-    for m in _TOKEN.finditer(text):
+    for m in COMMENT_OR_STRING.finditer(text):
         start, end = m.span()
         pieces.append(text[pos:start])
         if text.startswith("/*", start):  # nothing, unless it keeps two words apart

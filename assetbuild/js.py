@@ -90,7 +90,8 @@ def _token_end_before(text: str, pos: int, spans: list[tuple[int, int]]) -> tupl
         return i, k
 
 
-def _in_any_span(spans: list[tuple[int, int]], pos: int) -> bool:
+def _in_spans(spans: list[tuple[int, int]], pos: int) -> bool:
+    """Whether *pos* lies inside one of *spans* (sorted, not overlapping)."""
     k = bisect.bisect_right(spans, (pos, _FAR)) - 1
     return k >= 0 and spans[k][0] <= pos < spans[k][1]
 
@@ -113,7 +114,7 @@ def _regex_allowed(text: str, pos: int, spans: list[tuple[int, int]]) -> bool:
     if c == "+" or c == "-":  # after a postfix ++ or --, a division
         return not (i and text[i - 1] == c)
     if c.isalnum() or c in "_$" or ord(c) > 127:
-        word = _WORD_BEFORE.search(text, max(0, i - 64), i + 1)
+        word = _word_ending_at(text, i)
         if not word or word.group() not in _KEYWORDS_BEFORE_EXPR:
             return False
         before, _ = _token_end_before(text, word.start(), spans)
@@ -125,6 +126,11 @@ def _regex_allowed(text: str, pos: int, spans: list[tuple[int, int]]) -> bool:
             return not (before >= 0 and text[before] in _OPERAND_AFTER)
         return True
     return True  # after an operator, punctuation, '{' or a block's '}'
+
+
+def _word_ending_at(text: str, end: int) -> re.Match | None:
+    """The name whose last character is at *end*, if any."""
+    return _WORD_BEFORE.search(text, max(0, end - 64), end + 1)
 
 
 def _after_dot(text: str, pos: int, spans: list[tuple[int, int]]) -> bool:
@@ -143,7 +149,7 @@ def _opening(text: str, close: int, spans: list[tuple[int, int]]) -> int:
         if opening == -1:
             return -1
         i = max(opening, closing)
-        if _in_any_span(spans, i):
+        if _in_spans(spans, i):
             continue
         depth += 1 if i == closing else -1
         if depth == 0:
@@ -174,7 +180,7 @@ def _closes_object(text: str, close: int, spans: list[tuple[int, int]]) -> bool:
     if c in _EXPRESSION_BEFORE:
         return True
     if _is_name_char(c):
-        word = _WORD_BEFORE.search(text, max(0, end - 64), end + 1)
+        word = _word_ending_at(text, end)
         return bool(word) and word.group() in _WORDS_BEFORE_OBJECT
     return False
 
@@ -186,12 +192,12 @@ def _closes_statement_head(text: str, close: int, spans: list[tuple[int, int]]) 
     if i == -1:  # past what is worth looking at: a regex, the reading the proof can afford
         return True
     end, _ = _token_end_before(text, i, spans)
-    word = _WORD_BEFORE.search(text, max(0, end - 64), end + 1)
+    word = _word_ending_at(text, end)
     if not word or _after_dot(text, word.start(), spans):
         return False
     if word.group() == "await":  # for await (...)
         end, _ = _token_end_before(text, word.start(), spans)
-        word = _WORD_BEFORE.search(text, max(0, end - 64), end + 1)
+        word = _word_ending_at(text, end)
         return bool(word) and word.group() == "for"
     return word.group() in _STATEMENT_HEADS
 
@@ -213,7 +219,8 @@ def _skeleton(text: str, stop: int | None = None) -> Skeleton:
     stop = n if stop is None else stop
     append = spans.append
     if text.startswith("#!"):  # a hashbang line (node scripts) is a comment
-        pos = _LINE_BREAK.search(text).start() if _LINE_BREAK.search(text) else n
+        line_end = LINE_BREAK.search(text)
+        pos = line_end.start() if line_end else n
         spans.append((0, pos))
     while pos < n:  # each round runs until a regex or template moves pos past a match
         for m in (_STOP_IN_SUBSTITUTION if braces else _STOP).finditer(text, pos):
@@ -263,11 +270,6 @@ def _template_chunk_end(text: str, start: int, braces: list[int]) -> int:
         braces.append(0)
         return pos + 2
     return pos + 1 if pos < len(text) else pos
-
-
-def _in_spans(spans: list[tuple[int, int]], starts: list[int], pos: int) -> bool:
-    i = bisect.bisect_right(starts, pos) - 1
-    return i >= 0 and spans[i][0] <= pos < spans[i][1]
 
 
 def _tokens_from(text: str, pos: int, limit: int = 1 << 16):
@@ -337,14 +339,13 @@ def scan(text: str, skeleton: Skeleton | None = None) -> Scan:
     else:
         stop = len(text)  # complete: never walked on below
         spans, line_comments = skeleton
-    starts = [s for s, _ in spans]
     for start, end in line_comments:
         sm = _SOURCEMAP.search(text, start, end)
         if sm:
             result.refs.append(Ref(sm.start(1), sm.end(1), sm.group(1), "sourcemap",
                                    lines.line(start)))
     for kw in needed:
-        if _in_spans(spans, starts, kw):
+        if _in_spans(spans, kw):
             continue
         spec, module = read.get(kw) or _specifier(text[kw:kw + 6], _tokens_from(text, kw + 6))
         result.is_module = result.is_module or module
@@ -353,7 +354,7 @@ def scan(text: str, skeleton: Skeleton | None = None) -> Scan:
             result.refs.append(Ref(s, e, text[s:e], "module", lines.line(s)))
     result.refs += [Ref(m.start(1) + 1, m.end(1) - 1, m.group(1)[1:-1], "url",
                         lines.line(m.start(1))) for m in worker_urls
-                    if not _in_spans(spans, starts, m.start())]
+                    if not _in_spans(spans, m.start())]
     makers = [kw for kw, (spec, module) in read.items() if module and spec is None]
     walked_on = False
     for kw in makers if not result.is_module else ():  # `export const`, `import.meta`
@@ -361,8 +362,7 @@ def scan(text: str, skeleton: Skeleton | None = None) -> Scan:
             stop = len(text) if walked_on else kw
             walked_on = True
             spans = _skeleton(text, stop=stop)[0]
-            starts = [s for s, _ in spans]
-        if not _in_spans(spans, starts, kw):
+        if not _in_spans(spans, kw):
             result.is_module = True
             break
     result.refs.sort(key=lambda r: r.start)
@@ -475,7 +475,7 @@ class Unminifiable(ValueError):
     """A script that minifying could change, so it is kept as written."""
 
 
-_LINE_BREAK = re.compile(r"[\n\r\u2028\u2029]")
+LINE_BREAK = re.compile(r"[\n\r\u2028\u2029]")
 _ESCAPE = r"\\u(?:[0-9a-fA-F]{4}|\{[0-9a-fA-F]+\})"
 _NAME_ESCAPE = re.compile(_ESCAPE)
 _NAME_REST = re.compile(r"(?:" + _NAME_CHAR + "|" + _ESCAPE + ")*")
@@ -520,10 +520,9 @@ def fragile_edits(text: str, skeleton: Skeleton | None = None) -> list[Edit]:
     ``.toString()``; and it removes a comment that spans lines, which ends a statement.
     """
     spans = (skeleton or _skeleton(text))[0]
-    starts = [s for s, _ in spans]
 
     def in_code(pos: int) -> bool:
-        return not _in_spans(spans, starts, pos)
+        return not _in_spans(spans, pos)
 
     edits = _span_edits(text, spans)
     edits += _escaped_name_edits(text, in_code)
@@ -554,7 +553,7 @@ def _span_edits(text: str, spans: list[tuple[int, int]]) -> list[Edit]:
         elif depth:
             nested = nested or text.find("`", start, end) != -1
         elif (text.startswith("/*", start, end) and not text.startswith("/*!", start, end)
-              and _LINE_BREAK.search(text, start, end)):
+              and LINE_BREAK.search(text, start, end)):
             edits.append((start, end, "\n"))
     return edits
 
@@ -600,13 +599,12 @@ def careful_edits(text: str, skeleton: Skeleton) -> list[Edit]:
     after ``=>`` or ``)`` for code, and drops the line break before a ``#name`` class
     field."""
     spans = skeleton[0]
-    starts = [s for s, _ in spans]
     edits = fragile_edits(text, skeleton)
     edits += [(start, end, None) for start, end in spans
               if text[start] == "/" and not text.startswith(("//", "/*"), start)]
     pos = text.find("#")
     while pos != -1:
-        if not _in_spans(spans, starts, pos):
+        if not _in_spans(spans, pos):
             edits.append((pos, pos + 1, None))
         pos = text.find("#", pos + 1)
     return edits

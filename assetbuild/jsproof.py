@@ -30,6 +30,7 @@ import re
 from typing import Callable
 
 from assetbuild.charclass import ascii_or_any_beyond
+from assetbuild.js import LINE_BREAK
 
 # Markers: ASCII control characters, which valid code outside literals never holds (a
 # code region that does makes the marker counts disagree, and the proof fails).
@@ -38,7 +39,6 @@ _LITERAL_MARKERS = f"[{STRING}{TEMPLATE}{REGEX}]"
 _LITERAL_MARKER = re.compile(_LITERAL_MARKERS)
 _KEPT_COMMENT = re.compile(r"/\*!.*?\*/", re.S)
 
-_LINE_BREAK = re.compile("[\n\r\u2028\u2029]")
 _OTHER_WS = re.compile("[\u00a0\ufeff\u1680\u2000-\u200a\u202f\u205f\u3000]")
 _OTHER_LT = re.compile("[\u2028\u2029]")
 # Literal first characters, so that the regex engine stops only where they stand.
@@ -103,7 +103,7 @@ def shape(text: str, spans: list[tuple[int, int]]) -> tuple[str, list[str]]:
                 pos = end
                 continue
             if second == "*":
-                append("\n" if _LINE_BREAK.search(text, start, end) else " ")
+                append("\n" if LINE_BREAK.search(text, start, end) else " ")
                 pos = end
                 continue
             marker = REGEX
@@ -198,7 +198,7 @@ def _without_kept_comments(text: str) -> str:
     """*text* with each /*! comment */ as the white space it stands for (none at the start)."""
     if "/*!" not in text:
         return text
-    text = _KEPT_COMMENT.sub(lambda m: "\n" if _LINE_BREAK.search(m.group()) else " ", text)
+    text = _KEPT_COMMENT.sub(lambda m: "\n" if LINE_BREAK.search(m.group()) else " ", text)
     return text.lstrip(" \n")  # a licence at the top: nothing before it to keep apart
 
 

@@ -91,14 +91,13 @@ def test_skeleton_cut_short_is_the_start_of_the_whole_one(text, stop):
 def full_walk_scan(text: str) -> tuple[list[tuple], bool]:
     """The definition scan() stands for: walk the whole text, read every keyword in code."""
     spans, comments = js._skeleton(text)
-    starts = [s for s, _ in spans]
     refs, is_module = [], False
     for start, end in comments:
         sm = js._SOURCEMAP.search(text, start, end)
         if sm:
             refs.append((sm.start(1), sm.group(1), "sourcemap"))
     for kw in js._keyword_offsets(text):
-        if not js._in_spans(spans, starts, kw):
+        if not js._in_spans(spans, kw):
             spec, module = js._specifier(text[kw:kw + 6], js._tokens_from(text, kw + 6))
             is_module = is_module or module
             if spec is not None:
