@@ -366,8 +366,10 @@ class Recorder:
         self.page.on("response", lambda r: self.responses.append(
             {"url": r.url, "status": r.status, "cache": r.headers.get("cache-control", "")}))
         self.page.on("requestfailed", lambda r: self.failed.append(f"{r.url} {r.failure}"))
-        self.page.on("console", lambda m: self.console.append(
-            f"{m.type}: {m.text} ({m.location['url']})"))
+        # Not Chromium's own /favicon.ico request, which it makes for a page without an
+        # icon link (Django's admin) whenever it gets to it: no asset of the page.
+        self.page.on("console", lambda m: None if m.location["url"].endswith("/favicon.ico")
+                     else self.console.append(f"{m.type}: {m.text} ({m.location['url']})"))
         self.page.on("pageerror", lambda e: self.console.append(f"pageerror: {e}"))
 
     def wait_for(self, expression: str) -> None:
