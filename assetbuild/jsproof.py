@@ -43,7 +43,6 @@ _OTHER_WS = re.compile("[\u00a0\ufeff\u1680\u2000-\u200a\u202f\u205f\u3000]")
 _OTHER_LT = re.compile("[\u2028\u2029]")
 # Literal first characters, so that the regex engine stops only where they stand.
 _AFTER_BREAK = re.compile(r"\n[ \n]+")
-_BEFORE_BREAK = re.compile(r" +\n")
 _SPACES = re.compile(r"  +")
 _DELETE_SPACES = {ord(" "): None}
 
@@ -78,7 +77,9 @@ _ASCII_GAPS = _gap_patterns(_ASCII_NAME)
 _GAPS = _gap_patterns(_NAME)
 _OPERATOR_JOINS = (("+ +", "+" + _JOIN + "+"), ("- -", "-" + _JOIN + "-"), ("< !", "<" + _JOIN + "!"))
 _DOT_SPACE_DIGIT = re.compile(r"\. (?=[0-9])")  # a. 5
-_DIGITS_SPACE_DOT = re.compile(r"(?<=[0-9]) (?=\.)")  # 1 .x: without the space, 1. is a number
+# 1 .x: without the space, 1. is a number. The dot is matched so that the regex engine
+# stops only at a space before a dot.
+_DIGITS_SPACE_DOT = re.compile(r" \.(?<=[0-9] \.)")
 
 
 class Unprovable(ValueError):
@@ -99,7 +100,6 @@ def shape(text: str, spans: list[tuple[int, int]]) -> tuple[str, list[str]]:
         elif first == "/":
             second = text[start + 1:start + 2]
             if second == "/":  # a line comment: the line break after it is the gap
-                pieces[-1] = pieces[-1].rstrip(" \t")
                 pos = end
                 continue
             if second == "*":
@@ -124,7 +124,10 @@ def shape(text: str, spans: list[tuple[int, int]]) -> tuple[str, list[str]]:
 
 
 def _gaps(code: str) -> str:
-    """*code* with each run of white space reduced to what it decides."""
+    """*code* with each run of white space reduced to what it decides.
+
+    Each pass is a regex with a literal first character or a plain replace, which scan
+    at C speed; a test before a pass would cost a scan of its own."""
     ascii = code.isascii()
     for other in "\t\v\f":
         if other in code:
@@ -133,23 +136,15 @@ def _gaps(code: str) -> str:
         code = code.replace("\r", "\n")
     if not ascii:
         code = _OTHER_LT.sub("\n", _OTHER_WS.sub(" ", code))
-    code = _AFTER_BREAK.sub("\n", code)
-    if " \n" in code:
-        code = _BEFORE_BREAK.sub("\n", code)
-    if "  " in code:
-        code = _SPACES.sub(" ", code)
+    code = _SPACES.sub(" ", _AFTER_BREAK.sub("\n", code)).replace(" \n", "\n")
     breaks, joins = _ASCII_GAPS if ascii else _GAPS
     code = breaks.sub(_BREAK, "\n" + code + "\n").replace("\n", " ")
-    if " ." in code:
-        code = _DIGITS_SPACE_DOT.sub(
-            lambda m: _JOIN if _is_integer_before(code, m.start()) else " ", code)
+    code = _DIGITS_SPACE_DOT.sub(
+        lambda m: (_JOIN if _is_integer_before(code, m.start()) else " ") + ".", code)
     code = joins.sub(_JOIN, code)
     for spaced, joined in _OPERATOR_JOINS:  # a + +b, a - -b, a < !--b
-        if spaced in code:
-            code = code.replace(spaced, joined)
-    if ". " in code:
-        code = _DOT_SPACE_DIGIT.sub("." + _JOIN, code)
-    return code.translate(_DELETE_SPACES)
+        code = code.replace(spaced, joined)
+    return _DOT_SPACE_DIGIT.sub("." + _JOIN, code).translate(_DELETE_SPACES)
 
 
 def _is_integer_before(code: str, end: int) -> bool:
