@@ -20,7 +20,7 @@ from assetbuild import manifest as manifest_mod
 from assetbuild.diagnostics import BuildError, UsageError, error
 from assetbuild.manifest import MANIFEST_NAME
 from assetbuild.release import IMPORTMAP_NAME, file_refs
-from assetbuild.sources import is_inside
+from assetbuild.paths import is_inside
 from assetbuild.verify import verify
 
 FILE_MODE = 0o644

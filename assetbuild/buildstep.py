@@ -29,6 +29,7 @@ from assetbuild import __version__
 from assetbuild import config as config_mod
 from assetbuild import manifest as manifest_mod
 from assetbuild.diagnostics import UsageError
+from assetbuild.paths import is_inside
 
 LAYER = "build-cache"  # $CNB_LAYERS_DIR/build-cache/ holds the compiler's cache
 CLASSIC_CACHE = "assetbuild"  # CACHE_DIR/assetbuild/ on classic platforms
@@ -62,8 +63,7 @@ def release_dir(app_dir: Path, env: Mapping[str, str]) -> Path:
     except UsageError as exc:
         raise StepError(str(exc)) from None
     assert cfg.out is not None  # load() insists on it
-    real_app = Path(os.path.realpath(app_dir))
-    if not Path(os.path.realpath(cfg.out)).is_relative_to(real_app):
+    if not is_inside(cfg.out, app_dir):
         raise StepError(f"out = {cfg.out} is outside the app folder {app_dir}; only the app "
                         "folder is kept after the build, so set 'out' to a folder inside it")
     return cfg.out

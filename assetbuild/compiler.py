@@ -20,8 +20,8 @@ from typing import Callable, Iterable, Iterator, TypeVar
 
 import blake3
 
-from assetbuild import (__version__, bundle, fingerprint, folder_lock, importmap, ledger, plain,
-                        sources)
+from assetbuild import (__version__, bundle, fingerprint, folder_lock, importmap, ledger, paths,
+                        plain, sources)
 from assetbuild.cache import Cache
 from assetbuild.compress import BROTLI_DEFAULT_QUALITY, brotli_available
 from assetbuild.config import Config
@@ -131,7 +131,7 @@ def _build(config: Config, on_warning: Callable[[Diagnostic], None],
                    cache_dir=config.cache_dir, sourcemaps=config.sourcemaps)
 
     for root in config.sources:
-        if sources.is_inside(root, out_dir):
+        if paths.is_inside(root, out_dir):
             raise UsageError(f"{out_dir}: the output folder must not be or contain a source "
                              f"folder ({root}); write the release somewhere else, e.g. build/static")
     # Workers are forked first, while this process is small: each starts with a copy of

@@ -23,7 +23,7 @@ from assetbuild.diagnostics import BuildError, Diagnostic, UsageError, counted, 
 from assetbuild.manifest import MANIFEST_NAME, safe_relative_path
 from assetbuild.media_types import content_type
 from assetbuild.release import IMPORTMAP_NAME, file_refs
-from assetbuild.sources import is_inside
+from assetbuild.paths import is_inside
 from assetbuild.verify import verify
 
 IMMUTABLE = "public, max-age=31536000, immutable"

@@ -14,6 +14,7 @@ from typing import Callable, Iterable, Mapping
 
 from assetbuild.diagnostics import Diagnostic, UsageError, warning
 from assetbuild.manifest import MANIFEST_NAME
+from assetbuild.paths import is_inside, is_within
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,15 +25,6 @@ class Source:
     path: str  # its place on disk: the root joined with the logical path
     root: Path
     size: int
-
-
-def is_inside(path: Path, root: Path) -> bool:
-    """True when the real location of *path* is *root* or below it."""
-    try:
-        Path(os.path.realpath(path)).relative_to(os.path.realpath(root))
-    except ValueError:
-        return False
-    return True
 
 
 def bad_name_reason(name: str) -> str | None:
@@ -161,14 +153,14 @@ def _walk(root: Path, prefix: str, ignored: Ignore, excluded: set[str],
             except OSError:
                 continue
             if is_link:
-                if not is_inside(Path(entry.path), Path(real_root)):
+                if not is_inside(entry.path, real_root):
                     on_warning(warning("symlink leads outside its source root; not followed",
                                        file=entry.path))
                     continue
             if is_dir:
                 # A folder that is not a link really is in its parent: no system call.
                 real = os.path.realpath(entry.path) if is_link else os.path.join(folder_real, name)
-                if real in excluded or (is_link and _is_ancestor(real, folder_real)):
+                if real in excluded or (is_link and is_within(folder_real, real)):
                     continue  # the output folder, or a symlink loop
                 subfolders.append((entry.path, logical + "/", real))
             elif is_file:
@@ -192,8 +184,3 @@ def _is_release(folder: str) -> bool:
         return False
     return (isinstance(data, dict) and isinstance(data.get("generator"), str)
             and data["generator"].startswith("assetbuild ") and "assets" in data)
-
-
-def _is_ancestor(real: str, here: str) -> bool:
-    """Whether the real path *real* is *here* (a real path too) or above it."""
-    return here == real or here.startswith(real.rstrip(os.sep) + os.sep)

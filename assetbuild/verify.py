@@ -20,6 +20,7 @@ from assetbuild import importmap
 from assetbuild import manifest as manifest_mod
 from assetbuild.diagnostics import counted
 from assetbuild.manifest import MANIFEST_NAME, Manifest, ManifestError
+from assetbuild.paths import is_within
 from assetbuild.release import IMPORTMAP_NAME, FileRef, file_refs, is_metadata
 
 CHUNK = 1 << 16
@@ -245,7 +246,7 @@ class _Folder(_Release):
         if not full.exists():
             return Problem("missing", path, "not in the release folder")
         real = Path(os.path.realpath(full))
-        if not real.is_relative_to(self.real_root):
+        if not is_within(str(real), str(self.real_root)):
             return Problem("unsafe", path, "a symlink that leads outside the release")
         if not real.is_file():
             return Problem("corrupt", path, "not a regular file")

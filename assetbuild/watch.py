@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable, Mapping
 from assetbuild import config as config_mod
 from assetbuild.config import Config
 from assetbuild.diagnostics import BuildError, Diagnostic, UsageError
+from assetbuild.paths import is_within
 
 # watchfiles yields a batch once no new event came for STEP_MS, or after DEBOUNCE_MS at most.
 STEP_MS = 50
@@ -41,7 +42,7 @@ class SourceFilter:
         if name.startswith((".", "#")) or name.endswith(("~", ".swp", ".swx", ".tmp")):
             return False
         real = os.path.realpath(path)
-        return not any(real == d or real.startswith(d + os.sep) for d in self.skip)
+        return not any(is_within(real, d) for d in self.skip)
 
 
 class Watcher:
