@@ -12,15 +12,15 @@ import gzip
 import hashlib
 import os
 import tarfile
-import tempfile
 from pathlib import Path
 from typing import Mapping
 
 from assetbuild import manifest as manifest_mod
 from assetbuild.diagnostics import BuildError, UsageError, error
 from assetbuild.manifest import MANIFEST_NAME
-from assetbuild.release import IMPORTMAP_NAME, file_refs
+from assetbuild.output import temp_path
 from assetbuild.paths import is_inside
+from assetbuild.release import IMPORTMAP_NAME, file_refs
 from assetbuild.verify import verify
 
 FILE_MODE = 0o644
@@ -64,9 +64,9 @@ def write_archive(release: str | os.PathLike[str], dest: str | os.PathLike[str],
                          + [error("not archived: the release is not whole", file=str(dest),
                                   hint="rebuild it with 'assetbuild compile'")])
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    tmp_name = temp_path(dest)
     try:
-        with os.fdopen(fd, "wb") as raw:
+        with open(tmp_name, "xb") as raw:
             with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as gz:
                 with tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
                     for name in archive_members(release):
@@ -74,7 +74,7 @@ def write_archive(release: str | os.PathLike[str], dest: str | os.PathLike[str],
         os.chmod(tmp_name, FILE_MODE)
         os.replace(tmp_name, dest)
     except BaseException:
-        os.unlink(tmp_name)
+        Path(tmp_name).unlink(missing_ok=True)
         raise
     return file_sha256(dest)
 

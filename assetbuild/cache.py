@@ -7,12 +7,12 @@ entry that does not parse, names another key or another version is ignored and r
 from __future__ import annotations
 
 import json
-import os
-import secrets
 from pathlib import Path
 from typing import Any
 
 from assetbuild import __version__
+from assetbuild.diagnostics import BuildError
+from assetbuild.output import write_atomic
 
 
 class Cache:
@@ -40,13 +40,7 @@ class Cache:
         path = self._path(key)
         blob = json.dumps({"key": key, "version": __version__, "value": value},
                           ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_bytes(blob)
-            os.replace(tmp, path)
-        except OSError:
-            try:
-                tmp.unlink()
-            except OSError:
-                pass
+            write_atomic(path, blob)
+        except BuildError:
+            pass

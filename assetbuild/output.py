@@ -46,12 +46,18 @@ def _remove_quietly(path: str) -> None:
         pass
 
 
-def write_atomic(path: Path, data: bytes, durable: bool = False) -> None:
+def temp_path(path: str | os.PathLike[str]) -> str:
+    """A fresh temporary name beside *path*, for a file that takes *path*'s name by a rename:
+    hidden, unique to this process and call, ending in .tmp (which ``watch`` ignores)."""
+    folder, name = os.path.split(os.fspath(path))
+    return os.path.join(folder, f".{name}.{os.getpid()}.{secrets.token_hex(6)}.tmp")
+
+
+def write_atomic(path: str | os.PathLike[str], data: bytes, durable: bool = False) -> None:
     """Write *data* to *path* through a temporary file and a rename: readers see the old
     file or the new one, never a part. *durable* also flushes it to disk."""
     target = os.fspath(path)
-    folder, name = os.path.split(target)
-    tmp = os.path.join(folder, f".{name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    tmp = temp_path(target)
     try:
         with _in_new_folder(tmp, lambda: open(tmp, "wb")) as fh:
             fh.write(data)
@@ -67,7 +73,7 @@ def write_atomic(path: Path, data: bytes, durable: bool = False) -> None:
 def staging_file(out_dir: Path) -> Path:
     """A fresh temporary path inside *out_dir*, for a file whose name is not known yet."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    return out_dir / f".staging.{os.getpid()}.{secrets.token_hex(6)}.tmp"
+    return Path(temp_path(out_dir / "staging"))
 
 
 def commit_staged(tmp: Path, out_dir: Path, rel: str) -> None:
@@ -162,7 +168,7 @@ def second_name(source: Path, dest: Path) -> None:
     through a temporary name and a rename: a hard link (no second copy to write and
     flush), or a copy where the file system has no hard links. Files are never changed
     in place, so the two names stay the same bytes."""
-    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    tmp = Path(temp_path(dest))
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
         try:
