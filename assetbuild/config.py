@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from assetbuild.diagnostics import Diagnostic, UsageError, warning
-from assetbuild.runtime import ENV_MANIFEST, ENV_MISSING, ENV_RELOAD, ENV_URL_PREFIX
+from assetbuild.runtime import ENV_MANIFEST, ENV_MISSING, ENV_RELOAD, ENV_URL_PREFIX, parse_bool
 
 CONFIG_FILES = ("pyproject.toml", "assetbuild.toml")
 # Libraries that build file URLs at run time from a base path and load files by their
@@ -50,12 +50,9 @@ class Config:
 def _bool(value: Any, where: str) -> bool:
     if isinstance(value, bool):
         return value
-    if isinstance(value, str):
-        low = value.strip().lower()
-        if low in ("1", "true", "yes", "on"):
-            return True
-        if low in ("0", "false", "no", "off"):
-            return False
+    parsed = parse_bool(value) if isinstance(value, str) else None
+    if parsed is not None:
+        return parsed
     raise UsageError(f"{where}: expected true or false, got {value!r}")
 
 

@@ -70,6 +70,17 @@ def setting(explicit: str | os.PathLike[str] | None, env_name: str, default: str
     return value if value else default
 
 
+def parse_bool(text: str) -> bool | None:
+    """The on/off word *text* as a bool: 1, true, yes, on or 0, false, no, off, in any case
+    and with spaces around; None for any other text."""
+    low = text.strip().lower()
+    if low in ("1", "true", "yes", "on"):
+        return True
+    if low in ("0", "false", "no", "off"):
+        return False
+    return None
+
+
 def flag(explicit: bool | str | None, env_name: str, default: bool,
          environ: Mapping[str, str] | None = None) -> bool:
     """An on/off setting: an explicit value, else the environment, else *default*."""
@@ -77,11 +88,9 @@ def flag(explicit: bool | str | None, env_name: str, default: bool,
         (os.environ if environ is None else environ).get(env_name) or None)
     if value is None or isinstance(value, bool):
         return default if value is None else value
-    text = str(value).strip().lower()
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("0", "false", "no", "off"):
-        return False
+    parsed = parse_bool(str(value))
+    if parsed is not None:
+        return parsed
     raise ValueError(f"{env_name} must be true or false, not {value!r}")
 
 

@@ -186,29 +186,51 @@ def test_default_release_loads_once_from_the_environment(release: Path) -> None:
 
 
 def test_run_time_imports_no_compiler_module(release: Path) -> None:
+    """A Django app and a Flask app serving the release, import nothing of the build side:
+    only the modules allowed here (a new run-time module joins the list on purpose)."""
     code = textwrap.dedent(f"""
         import sys
         import django
         from django.conf import settings
         settings.configure(INSTALLED_APPS=["django.contrib.staticfiles", "assetbuild.django"],
                            STATIC_URL="/static/", ASSETBUILD_MANIFEST={str(release)!r},
+                           STORAGES={{"staticfiles": {{"BACKEND": "assetbuild.django.ManifestStorage"}}}},
                            TEMPLATES=[{{"BACKEND": "django.template.backends.django.DjangoTemplates",
                                         "APP_DIRS": True}}])
         django.setup()
-        import assetbuild.runtime, assetbuild.jinja, assetbuild.flask
+        import assetbuild.runtime, assetbuild.jinja
         import assetbuild.django.storage, assetbuild.django.templatetags.assetbuild
-        import assetbuild.django.whitenoise, assetbuild.django.finders
+        import assetbuild.django.finders
+        from assetbuild.django.whitenoise import immutable_file_test
         from django.template import engines
-        engines["django"].from_string("{{% load assetbuild %}}{{% asset_url 'js/app.js' %}}").render({{}})
+        page = engines["django"].from_string(
+            "{{% load static assetbuild %}}{{% asset_url 'js/app.js' %}} {{% static 'css/site.css' %}}"
+        ).render({{}})
+        assert page.count("/static/") == 2 and "/static/js/app.js" not in page, page
+        immutable_file_test("", page.split()[0])
+
+        from flask import Flask, render_template_string
+        from assetbuild.flask import AssetBuild
+        app = Flask("site", root_path={str(release.parent)!r})
+        app.config.update(ASSETBUILD_MANIFEST={str(release / "manifest.json")!r})
+        AssetBuild(app)
+        app.add_url_rule("/", "index", lambda: render_template_string(
+            "{{{{ asset_tag('css/site.css') }}}}{{{{ url_for('static', filename='js/app.js') }}}}"))
+        client = app.test_client()
+        assert client.get("/").status_code == 200
+        fingerprinted = page.split()[1][len("/static/"):]
+        assert client.get("/static/" + fingerprinted).status_code == 200
+
         banned = ("rjsmin", "rcssmin", "blake3")
-        # The run-time side, and nothing of the compiler (transform, js, css, proofs, ...).
         runtime = {{"assetbuild", "assetbuild.runtime", "assetbuild.manifest",
                     "assetbuild.media_types", "assetbuild.importmap", "assetbuild.jinja",
-                    "assetbuild.flask"}}
+                    "assetbuild.flask", "assetbuild.django", "assetbuild.django.apps",
+                    "assetbuild.django.process", "assetbuild.django.checks",
+                    "assetbuild.django.storage", "assetbuild.django.finders",
+                    "assetbuild.django.whitenoise", "assetbuild.django.templatetags",
+                    "assetbuild.django.templatetags.assetbuild"}}
         print(sorted(m for m in sys.modules if m.split(".")[0] in banned
-                     or m.startswith("assetbuild") and m not in runtime
-                     and not m.startswith("assetbuild.django")
-                     or m in ("assetbuild.django.build",)))
+                     or m.startswith("assetbuild") and m not in runtime))
     """)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ASSETBUILD_", "DJANGO_"))}
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
@@ -288,3 +310,18 @@ def test_warn_mode_fallback_urls_keep_the_origin_and_the_attribute(release: Path
     assert not any(ch in url[len("https://cdn.example.com/s/"):] for ch in "\"'<>?# \n:")
     tag = assets.tag(name)
     assert tag == f'<script src="{url}" crossorigin="anonymous"></script>'
+
+
+@pytest.mark.parametrize("text, value", [
+    ("1", True), ("true", True), (" Yes ", True), ("ON", True),
+    ("0", False), ("false", False), ("No", False), ("off\n", False),
+    ("maybe", None), ("2", None), ("y", None), ("  ", None),
+])
+def test_on_off_words_are_read_alike_everywhere(text: str, value: bool | None) -> None:
+    """runtime.parse_bool reads ASSETBUILD_RELOAD and pyproject's booleans alike."""
+    assert runtime.parse_bool(text) is value
+    if value is None:
+        with pytest.raises(ValueError, match=f"ASSETBUILD_RELOAD must be true or false, not {text!r}"):
+            runtime.flag(None, "ASSETBUILD_RELOAD", False, {"ASSETBUILD_RELOAD": text})
+    else:
+        assert runtime.flag(None, "ASSETBUILD_RELOAD", not value, {"ASSETBUILD_RELOAD": text}) is value
