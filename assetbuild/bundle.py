@@ -9,6 +9,7 @@ from typing import Iterable
 
 from assetbuild.diagnostics import Diagnostic, error
 from assetbuild.manifest import safe_relative_path
+from assetbuild.media_types import asset_kind
 
 _SOURCEMAP_COMMENT = re.compile(r"/\*[#@][ \t]*sourceMappingURL=[^*]*\*/|//[#@][ \t]*sourceMappingURL=[^\n]*")
 
@@ -22,22 +23,13 @@ class Bundle:
     parts: tuple[str, ...]
 
 
-def _kind(name: str) -> str | None:
-    low = name.lower()
-    if low.endswith(".css"):
-        return "css"
-    if low.endswith((".js", ".mjs", ".cjs")):
-        return "js"
-    return None
-
-
 def plan(spec: dict[str, list[str]], names: Iterable[str], where: str) -> tuple[list[Bundle], list[Diagnostic]]:
     """Expand each bundle's patterns against the logical *names*; report every mistake."""
     names = sorted(names)
     known = set(names)
     bundles, problems = [], []
     for bundle_name, patterns in sorted(spec.items()):
-        kind = _kind(bundle_name)
+        kind = asset_kind(bundle_name)
         label = f"bundle '{bundle_name}'"
         if not safe_relative_path(bundle_name):
             problems.append(error(f"{label}: the name must be a relative path like 'bundles/app.js'", file=where))
@@ -56,7 +48,7 @@ def plan(spec: dict[str, list[str]], names: Iterable[str], where: str) -> tuple[
             if not matches:
                 problems.append(error(f"{label}: '{pattern}' matches no source file", file=where))
             for match in matches:
-                if _kind(match) != kind:
+                if asset_kind(match) != kind:
                     problems.append(error(f"{label}: part '{match}' is not a {kind.upper()} file", file=where))
                 elif match not in parts:
                     parts.append(match)

@@ -17,7 +17,7 @@ from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assetbuild import compress, fingerprint
+from assetbuild import compress, fingerprint, media_types
 from assetbuild.cache import Cache
 from assetbuild.diagnostics import Diagnostic, warning
 from assetbuild.manifest import Entry, render_quoted
@@ -128,12 +128,7 @@ _outcome_fields = operator.attrgetter(*(f.name for f in fields(Outcome)))
 
 
 def kind_of(logical: str) -> str:
-    ext = posixpath.splitext(logical)[1].lower()
-    if ext == ".css":
-        return "css"
-    if ext in (".js", ".mjs", ".cjs"):
-        return "js"
-    return "binary"
+    return media_types.asset_kind(logical) or "binary"
 
 
 def is_preminified(logical: str) -> bool:
