@@ -164,12 +164,13 @@ class Placeholders:
         self.pattern = re.compile(re.escape(prefix) + r"(\d+)__")
 
     @classmethod
-    def for_text(cls, text: str) -> "Placeholders":
-        """Placeholders whose prefix does not occur in *text*."""
+    def for_text(cls, text: str, stem: str = "abref") -> Placeholders:
+        """Placeholders whose prefix (``__<stem><n>_``) does not occur in *text*. Each user
+        has its own *stem*, so that one's tokens never pass for another's."""
         nonce = 0
-        while f"__abref{nonce}_" in text:
+        while f"__{stem}{nonce}_" in text:
             nonce += 1
-        return cls(f"__abref{nonce}_")
+        return cls(f"__{stem}{nonce}_")
 
     def token(self, index: int) -> str:
         return f"{self.prefix}{index}__"

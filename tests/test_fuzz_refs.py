@@ -336,3 +336,11 @@ def test_shared_walk_minifies_as_a_walk_of_its_own(text):
         got = holders.restore(t.body, [text[r.start:r.end] for r in t.refs])
         assert Placeholders.for_text(text).restore(expected, [
             text[r.start:r.end] for r in js.scan(text).refs]) == got
+
+
+def test_placeholder_prefixes_avoid_the_text_and_each_other():
+    text = "__abref0_ and __abjs0_ __abjs1_"
+    assert Placeholders.for_text(text).prefix == "__abref1_"
+    assert Placeholders.for_text(text, "abjs").prefix == "__abjs2_"
+    holders = Placeholders.for_text(text, "abjs")
+    assert holders.restore(holders.token(0) + " " + text, ["x"]) == "x " + text
