@@ -12,8 +12,8 @@ import gzip
 import hashlib
 import os
 import tarfile
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 from assetbuild import manifest as manifest_mod
 from assetbuild.diagnostics import BuildError, UsageError, error

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from assetbuild.diagnostics import Diagnostic, error
 from assetbuild.manifest import safe_relative_path

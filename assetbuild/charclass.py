@@ -8,7 +8,7 @@ characters ``]`` compiles in 0.1 ms and matches as fast.
 
 from __future__ import annotations
 
-from typing import Collection
+from collections.abc import Collection
 
 
 def _escaped(codes: list[int]) -> str:

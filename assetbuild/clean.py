@@ -57,7 +57,7 @@ def apply(root: str | os.PathLike[str], cleanup: CleanPlan) -> None:
     root = Path(root)
     for rel in cleanup.remove:
         (root / rel).unlink(missing_ok=True)
-    for folder, dirs, files in os.walk(root, topdown=False):
+    for folder, _, _ in os.walk(root, topdown=False):
         if Path(folder) != root:
             try:
                 os.rmdir(folder)
@@ -80,7 +80,7 @@ def _history(root: Path) -> list[str]:
 
 def _files(root: Path) -> list[str]:
     """Every file and file symlink under *root*, not descending into symlinked folders."""
-    found = []
+    found: list[str] = []
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not os.path.islink(os.path.join(folder, d)))
         rel = Path(folder).relative_to(root).as_posix()

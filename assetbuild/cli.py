@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from typing import NoReturn
 
 from assetbuild import __version__
 from assetbuild.diagnostics import BuildError, UsageError
@@ -27,7 +28,7 @@ assetbuild.toml), then ASSETBUILD_* environment variables, then command-line fla
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # exit 2 with a one-line hint, never a traceback
+    def error(self, message: str) -> NoReturn:  # exit 2 with a one-line hint, never a traceback
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}: error: {message}\n")
 

@@ -8,9 +8,10 @@ import difflib
 import os
 import re
 import tomllib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from assetbuild.diagnostics import Diagnostic, UsageError, warning
 from assetbuild.runtime import ENV_MANIFEST, ENV_MISSING, ENV_RELOAD, ENV_URL_PREFIX, parse_bool

@@ -32,8 +32,9 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 import click
@@ -42,8 +43,7 @@ from flask import Flask, Response, abort, current_app, request, send_from_direct
 from assetbuild import media_types
 from assetbuild.jinja import AssetExtension
 from assetbuild.manifest import Entry, ManifestError, PlainCopy
-from assetbuild.runtime import (ENV_MANIFEST, ENV_RELOAD, ENV_URL_PREFIX, Assets, flag,
-                                missing_mode, setting)
+from assetbuild.runtime import ENV_MANIFEST, ENV_RELOAD, ENV_URL_PREFIX, Assets, flag, missing_mode, setting
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 PLAIN = "public, max-age=60"  # copies under plain names, which each build replaces

@@ -4,7 +4,7 @@ with a given one."""
 from __future__ import annotations
 
 from collections import deque
-from typing import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 Neighbours = Callable[[str], Iterable[str]]
 

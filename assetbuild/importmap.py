@@ -10,7 +10,8 @@ name (``js/modules/util.js``, a bare specifier) and its unfingerprinted relative
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from assetbuild.manifest import Entry, ManifestError, read_json, render_json, safe_relative_path
 

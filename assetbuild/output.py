@@ -8,8 +8,9 @@ import os
 import secrets
 import shutil
 import stat
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from assetbuild.diagnostics import BuildError, error
 from assetbuild.manifest import MANIFEST_NAME
@@ -53,7 +54,7 @@ def temp_path(path: str | os.PathLike[str]) -> str:
     return os.path.join(folder, f".{name}.{os.getpid()}.{secrets.token_hex(6)}.tmp")
 
 
-def write_atomic(path: str | os.PathLike[str], data: bytes, durable: bool = False) -> None:
+def write_atomic(path: str | os.PathLike[str], data: bytes | bytearray, durable: bool = False) -> None:
     """Write *data* to *path* through a temporary file and a rename: readers see the old
     file or the new one, never a part. *durable* also flushes it to disk."""
     target = os.fspath(path)
@@ -89,7 +90,7 @@ def commit_staged(tmp: Path, out_dir: Path, rel: str) -> None:
         raise _fail(path, exc) from None
 
 
-def write_content_addressed(out_dir: Path, rel: str, data: bytes) -> bool:
+def write_content_addressed(out_dir: Path, rel: str, data: bytes | bytearray) -> bool:
     """Write a fingerprinted file unless an equal-sized one is already there (its name is
     its content). Returns True when it wrote.
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from assetbuild.compress import ENCODING_SUFFIX
 from assetbuild.diagnostics import Diagnostic, warning

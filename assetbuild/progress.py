@@ -9,7 +9,8 @@ build shows it is alive without flooding the log. Messages (warnings) go through
 from __future__ import annotations
 
 import time
-from typing import Callable, TextIO
+from collections.abc import Callable
+from typing import TextIO
 
 BAR_WIDTH = 24
 REDRAW_SECONDS = 0.1
@@ -28,7 +29,7 @@ class Progress:
         self.shown = ""  # the bar text on screen, if any
 
     @classmethod
-    def for_stream(cls, stream: TextIO, quiet: bool = False) -> "Progress":
+    def for_stream(cls, stream: TextIO, quiet: bool = False) -> Progress:
         """A bar when *stream* is a terminal, plain lines otherwise, nothing when *quiet*."""
         if quiet:
             return cls(stream, "quiet")

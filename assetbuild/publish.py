@@ -13,17 +13,18 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from assetbuild import manifest as manifest_mod
 from assetbuild.diagnostics import BuildError, Diagnostic, UsageError, counted, error
 from assetbuild.manifest import MANIFEST_NAME, safe_relative_path
 from assetbuild.media_types import content_type
-from assetbuild.release import IMPORTMAP_NAME, file_refs
 from assetbuild.paths import is_inside
+from assetbuild.release import IMPORTMAP_NAME, file_refs
 from assetbuild.verify import verify
 
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -153,12 +154,14 @@ def publish(release: str | os.PathLike[str], target: Target, client: Any, *, job
     assets, metadata = plan_uploads(release, target, short_cache)
     result = PublishResult(target)
     existing = _existing_objects(client, target)
-    todo = []
+    todo: list[Upload] = []
     for item in assets:
         there = existing.get(item.key)
-        same = there is not None and there[0] == item.size and (
-            not item.plain or there[1] == _md5(release / item.path))
-        (result.skipped if same else todo).append(item)
+        if there is not None and there[0] == item.size and (
+                not item.plain or there[1] == _md5(release / item.path)):
+            result.skipped.append(item.key)
+        else:
+            todo.append(item)
     if not dry_run:
         failures = _upload_all(client, release, target, todo, jobs, on_upload)
         if failures:
@@ -212,7 +215,7 @@ def _upload_one(client: Any, release: Path, target: Target, item: Upload) -> Dia
 
 def _existing_objects(client: Any, target: Target) -> dict[str, tuple[int, str]]:
     """{key: (size, ETag without quotes)} of every object already under the target prefix."""
-    objects = {}
+    objects: dict[str, tuple[int, str]] = {}
     try:
         for page in client.get_paginator("list_objects_v2").paginate(Bucket=target.bucket,
                                                                     Prefix=target.prefix):

@@ -16,10 +16,11 @@ import os
 import re
 import threading
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, overload
 from urllib.parse import quote
 
 from markupsafe import Markup
@@ -51,7 +52,7 @@ class AssetNotFound(LookupError, ValueError):
     """A template asked for a logical name the manifest does not have (a ValueError too,
     like a missing entry of Django's ManifestStaticFilesStorage)."""
 
-    def __init__(self, name: str, source: str, known: Iterator[str] | list[str] = ()):
+    def __init__(self, name: str, source: str, known: Iterable[str] = ()):
         close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.6)
         hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         self.name = name
@@ -61,6 +62,12 @@ class AssetNotFound(LookupError, ValueError):
         return str(self.args[0])
 
 
+@overload
+def setting(explicit: str | os.PathLike[str] | None, env_name: str, default: str,
+            environ: Mapping[str, str] | None = None) -> str: ...
+@overload
+def setting(explicit: str | os.PathLike[str] | None, env_name: str, default: None = None,
+            environ: Mapping[str, str] | None = None) -> str | None: ...
 def setting(explicit: str | os.PathLike[str] | None, env_name: str, default: str | None = None,
             environ: Mapping[str, str] | None = None) -> str | None:
     """An explicit value (argument or framework setting), else the environment, else *default*."""

@@ -16,7 +16,8 @@ import bisect
 import json
 import posixpath
 import re
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from assetbuild.refs import Placeholders, encode_path

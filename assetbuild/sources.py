@@ -8,9 +8,9 @@ import operator
 import os
 import sys
 import unicodedata
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
 
 from assetbuild.diagnostics import Diagnostic, UsageError, warning
 from assetbuild.manifest import MANIFEST_NAME

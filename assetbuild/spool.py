@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from typing import BinaryIO
 
 from assetbuild.diagnostics import BuildError, error
 
@@ -14,10 +15,10 @@ class TextSpool:
     when the process dies). ``put`` returns where a string went; ``get`` reads it back."""
 
     def __init__(self) -> None:
-        self._file = None
+        self._file: BinaryIO | None = None
         self._end = 0
 
-    def __enter__(self) -> "TextSpool":
+    def __enter__(self) -> TextSpool:
         return self
 
     def __exit__(self, *exc: object) -> None:

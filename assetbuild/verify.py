@@ -12,9 +12,11 @@ import hashlib
 import os
 import tarfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from types import ModuleType
+from typing import IO
 
 from assetbuild import importmap
 from assetbuild import manifest as manifest_mod
@@ -130,7 +132,7 @@ def _check_importmap(release: _Release, manifest: Manifest, needed: set[str],
             report.problems.append(Problem("corrupt", IMPORTMAP_NAME, f"{url} is not a file the manifest names"))
 
 
-def _content_problem(ref: FileRef, stream: BinaryIO, report: Report) -> str | None:
+def _content_problem(ref: FileRef, stream: IO[bytes], report: Report) -> str | None:
     """Why the file's content does not match its manifest entry, or None when it does."""
     if ref.encoding is None:
         chunks = _chunks(stream)
@@ -176,16 +178,16 @@ def parse_integrity(value: str) -> dict[str, set[str]]:
     return found
 
 
-def _chunks(stream: BinaryIO) -> Iterator[bytes]:
+def _chunks(stream: IO[bytes] | gzip.GzipFile) -> Iterator[bytes]:
     while chunk := stream.read(CHUNK):
         yield chunk
 
 
-def _gunzip(stream: BinaryIO) -> Iterator[bytes]:
+def _gunzip(stream: IO[bytes]) -> Iterator[bytes]:
     return _chunks(gzip.GzipFile(fileobj=stream, mode="rb"))
 
 
-def _brotli():
+def _brotli() -> ModuleType | None:
     try:
         import brotli
     except ImportError:
@@ -197,8 +199,9 @@ class _BrotliError(Exception):
     pass
 
 
-def _unbrotli(stream: BinaryIO) -> Iterator[bytes]:
+def _unbrotli(stream: IO[bytes]) -> Iterator[bytes]:
     brotli = _brotli()
+    assert brotli is not None  # the caller checked
     decompressor = brotli.Decompressor()
     try:
         for chunk in _chunks(stream):
@@ -215,7 +218,7 @@ class _Release:
     def manifest(self) -> Manifest:
         raise NotImplementedError
 
-    def open(self, path: str) -> BinaryIO | Problem:
+    def open(self, path: str) -> IO[bytes] | Problem:
         """A readable stream for *path*, or the Problem that prevents reading it."""
         raise NotImplementedError
 
@@ -241,7 +244,7 @@ class _Folder(_Release):
     def manifest(self) -> Manifest:
         return manifest_mod.load(self.root / MANIFEST_NAME)
 
-    def open(self, path: str) -> BinaryIO | Problem:
+    def open(self, path: str) -> IO[bytes] | Problem:
         full = self.root / path
         if not full.exists():
             return Problem("missing", path, "not in the release folder")
@@ -290,7 +293,7 @@ class _Archive(_Release):
             raise ManifestError(f"{self.path}: no {MANIFEST_NAME} at the top of the archive")
         return manifest_mod.parse(self._read(member).read(), f"{self.path}:{MANIFEST_NAME}")
 
-    def open(self, path: str) -> BinaryIO | Problem:
+    def open(self, path: str) -> IO[bytes] | Problem:
         member = self.members.get(path)
         if member is None:
             return Problem("missing", path, "not in the archive")
@@ -298,7 +301,7 @@ class _Archive(_Release):
             return Problem("corrupt", path, "not a regular file in the archive")
         return self._read(member)
 
-    def _read(self, member: tarfile.TarInfo) -> BinaryIO:
+    def _read(self, member: tarfile.TarInfo) -> IO[bytes]:
         stream = self.tar.extractfile(member)
         assert stream is not None  # regular files always have content
         return stream

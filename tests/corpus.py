@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, run_cli
 
 NODE_MODULES = ROOT / "tests" / ".npm-corpus" / "node_modules"

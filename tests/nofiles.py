@@ -7,7 +7,7 @@ import contextlib
 import io
 import os
 import sys
-from typing import Iterator
+from collections.abc import Iterator
 
 _ACTIVE = False
 _FILE_EVENTS = ("open", "os.listdir", "os.scandir", "os.mkdir", "os.remove", "os.rename",

@@ -129,7 +129,7 @@ class Release:
     manifest: dict
 
     @classmethod
-    def load(cls, out: Path) -> "Release":
+    def load(cls, out: Path) -> Release:
         return cls(out, json.loads((out / "manifest.json").read_text(encoding="utf-8")))
 
     @property

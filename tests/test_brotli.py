@@ -7,7 +7,6 @@ import random
 
 import brotli
 import pytest
-
 from conftest import read_manifest, run_cli
 
 WORDS = ["color", "margin", "padding", "render", "value", "node", "index", "length", "push",

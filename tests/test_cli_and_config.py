@@ -6,7 +6,6 @@ import shutil
 import subprocess
 
 import pytest
-
 from conftest import read_manifest, run_cli
 
 
@@ -15,7 +14,8 @@ def test_help_explains_every_option():
     assert "compile" in top and "ASSETBUILD_" in top
     text = run_cli("compile", "--help", check=True).stdout
     for option in ("--out", "--config", "--url-prefix", "--ignore", "--hash-length", "--strict",
-                   "--no-minify", "--no-gzip", "--brotli", "--brotli-quality", "--cache", "--jobs", "--quiet", "--json"):
+                   "--no-minify", "--no-gzip", "--brotli", "--brotli-quality", "--cache", "--jobs", "--quiet",
+                   "--json"):
         assert option in text, option
 
 

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import blake3
 import pytest
-
 from conftest import FIXTURES, read_manifest, run_cli
 from tree_gen import broken_links, make_tree
 
@@ -87,8 +86,9 @@ def test_output_is_deterministic_across_folders_and_mtimes(tmp_path):
     shutil.copytree(EXAMPLE, b)
     for path in b.rglob("*"):
         os.utime(path, (1_000_000, 1_000_000))
-    compile_example_at = lambda base, jobs: run_cli(
-        "compile", "--config", base / "assetbuild.toml", "--out", base / "out", "-j", jobs, check=True)
+    def compile_example_at(base: Path, jobs: str) -> None:
+        run_cli("compile", "--config", base / "assetbuild.toml", "--out", base / "out", "-j", jobs, check=True)
+
     compile_example_at(a, "1")
     compile_example_at(b, "2")
     assert tree_bytes(a / "out") == tree_bytes(b / "out")
@@ -180,7 +180,8 @@ def test_large_files_are_streamed_with_correct_hashes_and_variants(tmp_path):
         assert entry["integrity"] == "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode()
         assert entry["path"] == f"{name.split('.')[0]}.{blake3.blake3(data).hexdigest()[:16]}.{name.split('.')[1]}"
     assert set(assets["big.json"]["encodings"]) == {"gzip", "br"}
-    assert gzip.decompress((out / assets["big.json"]["encodings"]["gzip"]).read_bytes()) == (src / "big.json").read_bytes()
+    big = (out / assets["big.json"]["encodings"]["gzip"]).read_bytes()
+    assert gzip.decompress(big) == (src / "big.json").read_bytes()
     assert assets["big.bin"]["encodings"] == {}
     assert not list(out.glob(".staging*"))
 
@@ -195,7 +196,7 @@ def test_gzip_variants_are_valid_and_deterministic_with_either_deflate_library(m
         libraries.append(gzip_compress)
     except ImportError:
         pass
-    data = b"body { color: red }\n" * 500 + "é".encode("utf-8")
+    data = b"body { color: red }\n" * 500 + "é".encode()
     for library in libraries:
         monkeypatch.setattr(compress, "_libdeflate_gzip", library)
         blob = compress.gzip_bytes(data)

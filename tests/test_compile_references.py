@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import read_manifest, run_cli
 
 
@@ -166,7 +165,9 @@ console.log(def, b, ns, bare, remote, s, t, lazy, r);
     }
     out, manifest, err = compile_tree(tree, files, "--no-minify")
     text = output_text(out, manifest, "js/main.mjs")
-    base = lambda n: url_of(manifest, n).split("/")[-1]
+    def base(n: str) -> str:
+        return url_of(manifest, n).split("/")[-1]
+
     assert f'from "./lib/{base("js/lib/a.mjs")}"' in text
     assert f"from '../shared/{base('shared/ns.js')}'" in text
     assert f"import './{base('js/side.js')}'" in text

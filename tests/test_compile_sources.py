@@ -7,7 +7,6 @@ import os
 import subprocess
 
 import pytest
-
 from conftest import read_manifest, run_cli
 
 
@@ -106,7 +105,8 @@ out = "build"
     out = base / "build"
     assets = read_manifest(out)["assets"]
     js = (out / assets["bundles/app.js"]["path"]).read_text()
-    result = subprocess.run(["node", "-e", "global.window = {};\n" + js + "\nconsole.log(JSON.stringify(window.order))"],
+    script = "global.window = {};\n" + js + "\nconsole.log(JSON.stringify(window.order))"
+    result = subprocess.run(["node", "-e", script],
                             capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == '["one","two","three"]', result.stderr
     css = (out / assets["bundles/site.css"]["path"]).read_text()
@@ -146,7 +146,9 @@ def test_minification_keeps_licences_and_skips_min_files(tree):
                  "s/lib.min.js": min_js, "s/lib.min.css": ".x {  color : red }"})
     run_cli("compile", base / "s", "--out", base / "out", check=True)
     out, assets = base / "out", read_manifest(base / "out")["assets"]
-    text = lambda n: (out / assets[n]["path"]).read_text()
+    def text(n: str) -> str:
+        return (out / assets[n]["path"]).read_text()
+
     assert text("a.js") == "/*! licence A */var answer=40+2;"
     assert text("a.css") == "/*! licence B */.a{color:red}"
     assert text("lib.min.js") == min_js and text("lib.min.css") == ".x {  color : red }"
@@ -170,7 +172,9 @@ def test_minified_example_scripts_behave_like_the_source(tree):
     run_cli("compile", base / "s", "--out", base / "out", check=True)
     minified = (base / "out" / read_manifest(base / "out")["assets"]["t.js"]["path"]).read_text()
     assert len(minified) < len(script)
-    run = lambda code: subprocess.run(["node", "-e", code], capture_output=True, text=True, timeout=60)
+    def run(code: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["node", "-e", code], capture_output=True, text=True, timeout=60)
+
     original, compiled = run(script), run(minified)
     assert original.returncode == 0 and original.stdout == compiled.stdout
 

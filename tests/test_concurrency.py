@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from release_check import check_release
 from tree_gen import broken_links, make_tree
 
@@ -77,7 +76,7 @@ class ManifestWatcher(threading.Thread):
         self.stop.set()
         self.join()
 
-    def __enter__(self) -> "ManifestWatcher":
+    def __enter__(self) -> ManifestWatcher:
         self.start()
         return self
 
@@ -94,7 +93,7 @@ def test_two_builds_of_the_same_sources_into_one_output(tmp_path: Path):
     make_tree(src, FILES, 0)
     expected = reference(src, tmp_path / "ref")
     out = tmp_path / "out"
-    for round_ in range(2):
+    for _ in range(2):
         with ManifestWatcher(out) as watcher:
             finish(start(src, out), start(src, out), start(src, out))
         assert not watcher.errors

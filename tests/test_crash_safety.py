@@ -27,7 +27,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
 from release_check import check_release, sri
 from tree_gen import broken_links, make_tree
 

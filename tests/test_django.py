@@ -12,9 +12,9 @@ import textwrap
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from releases import paths, write_release
@@ -515,7 +515,7 @@ def runserver(project: Path) -> Iterator[tuple[str, subprocess.Popen]]:
                 break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"runserver did not start: {proc.communicate()}")
+                    raise AssertionError(f"runserver did not start: {proc.communicate()}") from None
                 time.sleep(0.1)
         yield f"http://127.0.0.1:{port}", proc
     finally:

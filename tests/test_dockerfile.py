@@ -14,9 +14,9 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import shlex
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, read_manifest
 
 ROOT = FIXTURES.parent

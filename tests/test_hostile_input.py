@@ -18,8 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from conftest import read_manifest, run_cli, write_tree
+from conftest import run_cli, write_tree
 from release_check import all_output_bytes, check_release, sri
 
 SECRET = b"SECRET-6f1d2c0b-outside-the-source-root"
@@ -155,7 +154,7 @@ def test_unusual_file_names_are_skipped_with_a_one_line_warning(project: Path):
     assert "new\\nline.css" in proc.stderr and "bad\\xff\\xfe.css" in proc.stderr
     assert "esc\\x1b[31m.css" in proc.stderr
     assert sorted(check_release(out)["assets"]) == sorted(fine)
-    for path, data in all_output_bytes(out):
+    for _, data in all_output_bytes(out):
         assert SECRET not in data
 
 
@@ -291,8 +290,9 @@ def test_malformed_config_gives_a_clear_error(project: Path, text: str | bytes, 
     assert not (project / "manifest.json").exists() and not (project / "static" / "manifest.json").exists()
 
 
-@pytest.mark.parametrize("content", [b"", b"{", b"\xff\xfe", b"[]", json.dumps({"version": 99}).encode(),
-                                     json.dumps({"version": 1, "assets": {"x": {"path": "../../etc/passwd"}}}).encode()])
+@pytest.mark.parametrize("content", [
+    b"", b"{", b"\xff\xfe", b"[]", json.dumps({"version": 99}).encode(),
+    json.dumps({"version": 1, "assets": {"x": {"path": "../../etc/passwd"}}}).encode()])
 def test_a_broken_manifest_in_the_output_is_replaced(project: Path, content: bytes):
     write_tree(project, {"static/a.css": "a{}", "out/manifest.json": content})
     out = project / "out"

@@ -10,7 +10,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import read_manifest, run_cli, write_tree
 from corpus import builds, require_node  # noqa: F401  (builds is a fixture)
 

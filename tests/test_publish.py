@@ -7,7 +7,6 @@ import re
 import sys
 
 import pytest
-
 from conftest import run_cli
 from handmade_release import make_release
 from s3servers import start_moto

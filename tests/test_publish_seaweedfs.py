@@ -7,7 +7,6 @@ import gzip
 import os
 
 import pytest
-
 from conftest import FIXTURES, read_manifest, run_cli
 from handmade_release import make_release
 from s3servers import READONLY_ACCESS_KEY, READONLY_SECRET_KEY, SECRET_KEY, start_seaweedfs
@@ -66,7 +65,7 @@ def test_publish_compiled_release_twice_then_restart(tmp_path, weed):
              ".mjs": "text/javascript; charset=utf-8", ".png": "image/png", ".woff2": "font/woff2",
              ".svg": "image/svg+xml; charset=utf-8", ".json": "application/json; charset=utf-8"}
     encodings = {".gz": "gzip", ".br": "br"}
-    for key, (body, ctype, cache, encoding, _) in first.items():
+    for key, (_, ctype, cache, encoding, _) in first.items():
         stem, ext = os.path.splitext(key)
         assert encoding == encodings.get(ext), key
         if ext in encodings:

@@ -12,8 +12,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from releases import paths, sri, write_release
 from nofiles import no_file_access
+from releases import paths, sri, write_release
 
 from assetbuild import runtime
 from assetbuild.manifest import ManifestError

@@ -13,7 +13,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import read_manifest, run_cli, write_tree
 from corpus import require_node
 
@@ -366,7 +365,7 @@ def test_bundles_join_the_maps_of_their_parts(tmp_path):
         "css/c.css": "@import 'a.css';\nc { d: e }\n",
         "img/x.png": b"PNG",
     }
-    src = write_tree(tmp_path / "src", files)
+    write_tree(tmp_path / "src", files)
     (tmp_path / "assetbuild.toml").write_text(
         'sources = ["src"]\n[bundles]\n'
         '"bundles/app.js" = ["js/a.js", "js/lib/b.js", "js/c.js"]\n'

@@ -10,7 +10,6 @@ import json
 import re
 
 import pytest
-
 from conftest import run_cli, write_tree
 from corpus import PACKAGES, builds, require_node  # noqa: F401  (builds is a fixture)
 from outputcheck import Release, is_local, node_inspect, tree_bytes

@@ -10,7 +10,6 @@ import sys
 import tarfile
 
 import pytest
-
 from conftest import run_cli
 from handmade_release import make_release
 

@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import read_manifest, write_tree
 from watching import Watch
 
@@ -122,7 +121,7 @@ def test_readers_never_see_a_partial_manifest(watching):
     try:
         for i in range(8):
             (app / "static/js/app.js").write_text(f"console.log({i})\n")
-            wait_manifest(out, lambda m: f"console.log({i})" in (
+            wait_manifest(out, lambda m, i=i: f"console.log({i})" in (
                 out / m["assets"]["js/app.js"]["path"]).read_text())
     finally:
         stop.set()

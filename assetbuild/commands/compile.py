@@ -58,5 +58,5 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet and args.json_out != "-":
         print(result.describe())
     if args.archive:
-        print_archive(result.out_dir, args.archive, quiet=args.quiet or args.json_out == "-")
+        print_archive(str(result.out_dir), args.archive, quiet=args.quiet or args.json_out == "-")
     return 0

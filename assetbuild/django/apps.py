@@ -12,8 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from assetbuild import runtime
 from assetbuild.django.process import manage_py_command, serves_pages
 from assetbuild.manifest import MANIFEST_NAME, ManifestError
-from assetbuild.runtime import (ENV_MANIFEST, ENV_RELOAD, ENV_URL_PREFIX, Assets, flag,
-                                missing_mode, setting)
+from assetbuild.runtime import ENV_MANIFEST, ENV_RELOAD, ENV_URL_PREFIX, Assets, flag, missing_mode, setting
 
 
 class AssetBuildConfig(AppConfig):
@@ -39,7 +38,7 @@ class AssetBuildConfig(AppConfig):
             if manage_py_command() is not None:
                 # runserver: one line and exit 1, like a CommandError (an exception would be
                 # a traceback, and its autoreloader would wait for a file change).
-                raise SystemExit(message)
+                raise SystemExit(message) from None
             raise ImproperlyConfigured(message) from None  # a WSGI or ASGI server
         runtime.set_default(self.assets)
 

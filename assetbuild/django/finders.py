@@ -6,8 +6,9 @@ fingerprinted files that ``{% static %}`` names:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from django.apps import apps
 from django.contrib.staticfiles.finders import BaseFinder
