@@ -1,0 +1,26 @@
+"""The package type-checks and lints clean, with the settings in pyproject.toml.
+
+Here rather than in .ci/run alone: the README's test command runs them too, so a change
+that breaks a type or a lint rule fails on the developer's machine as it would in CI.
+(The run-time import boundary is checked in test_runtime.py.)
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("command", [
+    ["mypy", "assetbuild"],
+    ["ruff", "check", "--no-cache", "assetbuild", "tests"],
+], ids=["mypy", "ruff"])
+def test_checker_finds_nothing(command: list[str]) -> None:
+    proc = subprocess.run([sys.executable, "-m", *command], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
