@@ -1,9 +1,9 @@
 """Regex character classes over ASCII and all of Unicode that Python compiles quickly.
 
-A class such as ``[A-Za-z_\\u0080-\\U0010ffff]`` takes Python 6-8 ms to compile (a table
-of every code point); the css and js scanners compiled 16 of them, about 0.1 s in
-every process that transforms files. The same set written as ``[^`` the other ASCII
-characters ``]`` compiles in 0.1 ms and matches as fast.
+A class such as ``[A-Za-z_\\u0080-\\U0010ffff]`` makes Python build a table of every code
+point when it compiles the pattern, in every process that transforms files. The same set
+written as ``[^`` the other ASCII characters ``]`` compiles almost at once and matches as
+fast (figures: benchmarks/REPORT-decisions.md).
 """
 
 from __future__ import annotations

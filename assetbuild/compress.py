@@ -10,14 +10,14 @@ from collections.abc import Callable
 from typing import BinaryIO
 
 _libdeflate_gzip: Callable[[bytes, int], bytes | bytearray] | None
-try:  # the [fast] extra: libdeflate is 3x faster than zlib at level 6, with smaller output
+try:  # the [fast] extra: libdeflate is faster than zlib at the same level, and smaller
     from deflate import gzip_compress as _libdeflate_gzip
 except ImportError:
     _libdeflate_gzip = None
 
 # Types that are already compressed (png, jpg, woff, woff2, zip, ...) are not in this list.
 # Style and script sources that packages ship beside their builds (scss, less, ...) are
-# text a site serves too: 1.5 MB of the benchmark corpus, a third of it once compressed.
+# text a site serves too, and it compresses well.
 COMPRESSIBLE = frozenset("""
     css js mjs cjs json map svg html htm txt xml csv md ico ttf otf eot wasm webmanifest
     rss atom yaml yml tsv scss sass less styl jsx vue svelte
@@ -53,10 +53,9 @@ def gzip_bytes(data: bytes, level: int = 6) -> bytes | bytearray:
 
 
 # Brotli's default quality, chosen group by group of files on the benchmark corpus
-# (benchmarks/REPORT-brotli.md, from benchmarks/brotli_levels.py): 6 writes 9% fewer bytes
-# than gzip level 6 for about as much CPU. Below 4 KiB, where most files are, qualities 5
-# to 9 write the same bytes; above, each step up buys 1-2% for more CPU than all the gzip
-# work, and 10 and 11 save 8-10% for 25 and 57 times the CPU of 6.
+# (benchmarks/REPORT-brotli.md, from benchmarks/brotli_levels.py): fewer bytes than gzip
+# for about as much CPU. On small files, where most files are, higher qualities write the
+# same bytes; on large ones each step up buys little for more CPU than all the gzip work.
 BROTLI_DEFAULT_QUALITY = 6
 BROTLI_MAX_WINDOW = 24  # the largest window browsers decode
 _FONTS = frozenset({"ttf", "otf", "eot"})

@@ -50,8 +50,8 @@ def add_build_options(p: argparse.ArgumentParser, cache_help: str) -> None:
     p.add_argument("--no-brotli", dest="brotli", action="store_false",
                    help="do not write .br files")
     p.add_argument("--brotli-quality", metavar="N", type=int,
-                   help="brotli quality for every file, 0-11 (default 6; 11 writes about 10%% "
-                        "fewer bytes for 50-60 times the CPU of 6)")
+                   help="brotli quality for every file, 0-11 (default 6; 11 writes fewer bytes "
+                        "for many times the CPU: see docs/performance.md)")
     p.add_argument("--sourcemaps", dest="sourcemaps", action="store_true", default=None,
                    help="write a source map for every minified script and stylesheet")
     p.add_argument("--no-sourcemaps", dest="sourcemaps", action="store_false",
