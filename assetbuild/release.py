@@ -1,7 +1,8 @@
 """A release folder as a whole: its manifest, the files that manifest names, and its history.
 
-Shared by archive, verify, clean and publish. Imports only the standard library and
-``assetbuild.manifest``, so none of those needs the compiler.
+Shared by archive, verify, clean and publish. Imports only the standard library, the
+manifest and import map formats and ``output`` (for the history folder's name), none of
+which loads the minifiers or blake3.
 """
 
 from __future__ import annotations
