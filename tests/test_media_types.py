@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
+from flask import Flask
 
 from assetbuild import bundle, transform
-from assetbuild.flask import file_headers
+from assetbuild.flask import AssetBuild, file_headers
 from assetbuild.manifest import Entry
 from assetbuild.media_types import asset_kind, content_type
+from assetbuild.publish import Target, plan_uploads
 
 
 @pytest.mark.parametrize("name, kind", [
@@ -41,3 +49,27 @@ def test_flask_serves_with_the_type_publish_uploads_with(name: str, value: str) 
     assert content_type(name) == value
     entry = Entry(path=name, size=1, integrity="sha384-x", encodings={})
     assert file_headers(name, entry, None)["Content-Type"] == value
+
+
+def test_flask_serves_every_file_of_a_release_with_the_type_publish_uploads(tmp_path: Path) -> None:
+    static = tmp_path / "static"
+    for name, text in {"css/site.css": "a { color: red }\n", "js/app.js": "var answer = 42;\n",
+                       "js/main.mjs": "export const a = 1;\n", "data.json": "{}\n",
+                       "img/logo.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>"}.items():
+        (static / name).parent.mkdir(parents=True, exist_ok=True)
+        (static / name).write_text(text)
+    release = tmp_path / "release"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSETBUILD_")}
+    subprocess.run([sys.executable, "-m", "assetbuild", "compile", str(static), "--out", str(release),
+                    "--sourcemaps", "-q"], check=True, env=env, timeout=120)
+    assets, _ = plan_uploads(release, Target("bucket", ""))
+    uploaded = {a.path: a.content_type for a in assets if a.content_encoding is None}
+    source_map = json.loads((release / "manifest.json").read_text())["assets"]["js/app.js.map"]["path"]
+    assert uploaded[source_map] == "application/json; charset=utf-8"
+    app = Flask("site", root_path=str(tmp_path))
+    app.config.update(ASSETBUILD_MANIFEST="release/manifest.json", TESTING=True)
+    AssetBuild(app)
+    client = app.test_client()
+    served = {path: client.get("/static/" + path, headers={"Accept-Encoding": "identity"})
+              .headers["Content-Type"] for path in uploaded}
+    assert served == uploaded
