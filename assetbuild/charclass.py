@@ -8,6 +8,7 @@ fast (figures: benchmarks/REPORT-decisions.md).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 
 
@@ -23,3 +24,11 @@ def ascii_or_any_beyond(allowed: Collection[str]) -> str:
 def ascii_except(refused: Collection[str]) -> str:
     """A class matching the ASCII characters not in *refused*, and nothing beyond ASCII."""
     return "[" + _escaped([c for c in range(128) if chr(c) not in refused]) + "]"
+
+
+def match_end(pattern: re.Pattern[str], text: str, pos: int) -> int:
+    """Where *pattern*, which matches at any position (it may match nothing), ends when
+    matched at *pos*."""
+    m = pattern.match(text, pos)
+    assert m is not None, pattern.pattern
+    return m.end()

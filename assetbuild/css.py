@@ -11,7 +11,7 @@ import string
 
 import rcssmin
 
-from assetbuild.charclass import ascii_except, ascii_or_any_beyond
+from assetbuild.charclass import ascii_except, ascii_or_any_beyond, match_end
 from assetbuild.refs import LineIndex, Ref
 
 # A repeat of a group that must not give back is an atomic group, (?>(?:...)*), never
@@ -100,7 +100,7 @@ def find_references(text: str) -> list[Ref]:
         refs.append(Ref(start, end, unescape(raw), kind, lines.line(start)))
 
     while pos < n:
-        pos = (_SKIP if stack or importing else _SKIP_WHEN_IDLE).match(text, pos).end()
+        pos = match_end(_SKIP if stack or importing else _SKIP_WHEN_IDLE, text, pos)
         m = _TOKEN.search(text, pos)
         if not m:
             break

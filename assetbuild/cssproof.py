@@ -77,7 +77,7 @@ def disproof(original: str, minified: str) -> str | None:
         return str(exc)
     if before == after:
         return None
-    (code_a, strings_a), (code_b, _) = before, after
+    (code_a, _), (code_b, _) = before, after
     cut = next((i for i, (x, y) in enumerate(zip(code_a, code_b)) if x != y),
                min(len(code_a), len(code_b)))
     near = code_a[max(0, cut - 30):cut + 30].replace(STRING, "'…'").replace(_JOIN, "/**/")

@@ -14,12 +14,12 @@ from __future__ import annotations
 import bisect
 import re
 import string
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
 
 import rjsmin
 
-from assetbuild.charclass import ascii_or_any_beyond
+from assetbuild.charclass import ascii_or_any_beyond, match_end
 from assetbuild.refs import LineIndex, Placeholders, Ref
 
 # Repeats of groups are atomic groups, (?>(?:...)*), not (?:...)*+, which Python
@@ -181,7 +181,7 @@ def _closes_object(text: str, close: int, spans: list[tuple[int, int]]) -> bool:
         return True
     if _is_name_char(c):
         word = _word_ending_at(text, end)
-        return bool(word) and word.group() in _WORDS_BEFORE_OBJECT
+        return word is not None and word.group() in _WORDS_BEFORE_OBJECT
     return False
 
 
@@ -198,7 +198,7 @@ def _closes_statement_head(text: str, close: int, spans: list[tuple[int, int]]) 
     if word.group() == "await":  # for await (...)
         end, _ = _token_end_before(text, word.start(), spans)
         word = _word_ending_at(text, end)
-        return bool(word) and word.group() == "for"
+        return word is not None and word.group() == "for"
     return word.group() in _STATEMENT_HEADS
 
 
@@ -237,7 +237,7 @@ def _skeleton(text: str, stop: int | None = None) -> Skeleton:
                     if text[start + 1] == "/":
                         line_comments.append(span)
                 elif _regex_allowed(text, start, spans):
-                    pos = _REGEX.match(text, start).end()
+                    pos = match_end(_REGEX, text, start)
                     append((start, pos))
                     break
             elif c == "{":
@@ -265,14 +265,14 @@ def _template_chunk_end(text: str, start: int, braces: list[int]) -> int:
     backtick, or after a ``${`` (which opens a substitution on *braces*)."""
     if text[start] == "}":
         braces.pop()
-    pos = _TEMPLATE_CHUNK.match(text, start + 1).end()
+    pos = match_end(_TEMPLATE_CHUNK, text, start + 1)
     if text.startswith("${", pos):
         braces.append(0)
         return pos + 2
     return pos + 1 if pos < len(text) else pos
 
 
-def _tokens_from(text: str, pos: int, limit: int = 1 << 16):
+def _tokens_from(text: str, pos: int, limit: int = 1 << 16) -> Iterator[re.Match[str]]:
     """Significant tokens from *pos* on (whitespace and comments skipped)."""
     for _ in range(limit):
         m = _TOKEN.match(text, pos)
@@ -393,7 +393,8 @@ class _Budget:
         self.cut = False
 
 
-def _tokens_within(text: str, pos: int, budget: _Budget, limit: int = 1 << 16):
+def _tokens_within(text: str, pos: int, budget: _Budget,
+                   limit: int = 1 << 16) -> Iterator[re.Match[str]]:
     """Like _tokens_from, within *budget*; stops (setting ``budget.cut``) at a comment."""
     budget.cut = False
     for _ in range(limit):
@@ -414,7 +415,7 @@ def _tokens_within(text: str, pos: int, budget: _Budget, limit: int = 1 << 16):
     budget.cut = True
 
 
-def _specifier(keyword: str, toks) -> tuple[re.Match | None, bool]:
+def _specifier(keyword: str, toks: Iterator[re.Match[str]]) -> tuple[re.Match[str] | None, bool]:
     """The specifier string after an import/export keyword, and whether the statement
     makes the file a module."""
     first = next(toks, None)
@@ -438,7 +439,7 @@ def _specifier(keyword: str, toks) -> tuple[re.Match | None, bool]:
     return None, first.lastgroup == "name" or first.group() == "{"
 
 
-def _from_clause(first: re.Match, toks) -> re.Match | None:
+def _from_clause(first: re.Match[str], toks: Iterator[re.Match[str]]) -> re.Match[str] | None:
     """Follow `x, {a as b} from` / `* as ns from` up to the specifier string.
 
     A clause has no length limit, but it ends where it cannot go on: after its `{...}`
@@ -446,7 +447,7 @@ def _from_clause(first: re.Match, toks) -> re.Match | None:
     (so `export { a }` then `import c from` is two statements, and reading stays linear).
     """
     depth = 0
-    tok = first
+    tok: re.Match[str] | None = first
     closed = False  # a {...} list has ended: `from` must come next
     while tok is not None:
         text = tok.group()
@@ -572,7 +573,7 @@ def _escaped_name_edits(text: str, in_code: Callable[[int], bool]) -> list[tuple
             continue
         word = _WORD_BEFORE.search(text, max(0, m.start() - 64), m.start())
         begin = word.start() if word else m.start()
-        last = _NAME_REST.match(text, m.start()).end()
+        last = match_end(_NAME_REST, text, m.start())
         edits.append((begin, last, None))
     return edits
 
@@ -631,11 +632,10 @@ def minify(text: str, edits: list[Edit] | None = None, python_only: bool = False
         edits = careful_edits(text, _skeleton(text))
     if not edits:
         return _jsmin(text, python_only)
-    nonce = 0
-    while f"__abjs{nonce}_" in text:
-        nonce += 1
-    holders = Placeholders(f"__abjs{nonce}_")
-    pieces, held, pos = [], [], 0
+    holders = Placeholders.for_text(text, "abjs")
+    pieces: list[str] = []
+    held: list[str] = []
+    pos = 0
     for start, end, replacement in sorted(edits):
         if start < pos:
             continue  # inside a span already held

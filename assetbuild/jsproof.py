@@ -27,7 +27,7 @@ fail (the file is then kept as written); a wrong file never passes.
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from assetbuild.charclass import ascii_or_any_beyond
 from assetbuild.js import LINE_BREAK
