@@ -92,6 +92,8 @@ class Scenario:
             self._cold("ab_cold", "assetbuild cold: minify + gzip (--no-brotli)", ["--no-brotli"]),
             self._cold("ab_nominify", "assetbuild cold: no minify (--no-minify; gzip, brotli)",
                        ["--no-minify"]),
+            self._cold("ab_unproven", "peer: default build without the minify proof", [],
+                       script=HERE / "without_proof.py"),
         ]
         if self.corpus.scale in self.args.brotli_scales:
             found.append(self._cold("ab_brotli11", "assetbuild cold: --brotli-quality 11",
@@ -106,10 +108,13 @@ class Scenario:
         only = self.args.only
         return [m for m in found if not only or m.key in only]
 
-    def _cold(self, key: str, label: str, flags: list[str], repeat: int | None = None) -> Measure:
-        """A cold build (no cache) into an output folder that does not exist yet."""
+    def _cold(self, key: str, label: str, flags: list[str], repeat: int | None = None,
+              script: Path | None = None) -> Measure:
+        """A cold build (no cache) into an output folder that does not exist yet; with
+        *script*, run by that script instead of ``python -m assetbuild``."""
         out = self.work / f"out-{key}"
-        return self._compile(key, label, out, flags, prepare=lambda: _fresh(out), repeat=repeat)
+        return self._compile(key, label, out, flags, prepare=lambda: _fresh(out), repeat=repeat,
+                             script=script)
 
     def _django(self, key: str, label: str, storage: str, root: Path,
                 repeat: int | None = None) -> Measure:
@@ -123,9 +128,9 @@ class Scenario:
 
     def _compile(self, key: str, label: str, out: Path, flags: list[str],
                  prepare: Callable[[], None], finish: Callable[[], dict] | None = None,
-                 repeat: int | None = None) -> Measure:
+                 repeat: int | None = None, script: Path | None = None) -> Measure:
         summary = self.work / f"{key}.json"
-        cmd = self.compile_command(out, flags + ["--json", str(summary)])
+        cmd = self.compile_command(out, flags + ["--json", str(summary)], script)
 
         def facts() -> dict:
             found = {"sizes": sizes.totals(sizes.assetbuild_files(out))}
@@ -136,9 +141,10 @@ class Scenario:
             return found
         return Measure(key, label, cmd, prepare=prepare, finish=facts, repeat=repeat)
 
-    def compile_command(self, out: Path, flags: list[str]) -> list[str]:
+    def compile_command(self, out: Path, flags: list[str], script: Path | None = None) -> list[str]:
         jobs = ["-j", str(self.args.jobs)] if self.args.jobs else []
-        return [self.python, "-m", "assetbuild", "compile", str(self.src), "--out", str(out),
+        runner = [str(script)] if script else ["-m", "assetbuild"]
+        return [self.python, *runner, "compile", str(self.src), "--out", str(out),
                 "-q", *jobs, *flags]
 
     def _prime(self) -> None:
@@ -272,7 +278,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "--brotli-quality 11) at each scale (default 1: they take minutes)")
     p.add_argument("--only", nargs="+", metavar="KEY",
                    help="run only these measures: cp hash work work_br django whitenoise "
-                        "ab_default ab_cold ab_nominify ab_brotli11 ab_warm ab_changed")
+                        "ab_default ab_cold ab_nominify ab_unproven ab_brotli11 ab_warm ab_changed")
     p.add_argument("--work", type=Path, default=HERE / "work", help="scratch folder")
     p.add_argument("--corpus-dir", type=Path, default=HERE / "corpus", help="corpus folder")
     p.add_argument("--report", type=Path, help="markdown report (default benchmarks/REPORT.md; "
