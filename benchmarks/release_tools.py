@@ -3,7 +3,7 @@
 
     python benchmarks/release_tools.py [--files 400] [--size 4096]
 
-Servers run on 127.0.0.1 as subprocesses (see tests/s3servers.py). Prints a Markdown table.
+Servers run on 127.0.0.1 as subprocesses (see tests/support/s3servers.py). Prints a Markdown table.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from handmade_release import make_release  # noqa: E402
-from s3servers import start_moto, start_seaweedfs  # noqa: E402
+from support.release import make_release  # noqa: E402
+from support.s3servers import start_moto, start_seaweedfs  # noqa: E402
 
 
 def cli(*args: str, env: dict | None = None) -> float:

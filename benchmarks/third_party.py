@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from corpus import PACKAGES  # noqa: E402
+from support.corpus import PACKAGES  # noqa: E402
 
 
 def compile_once(source: Path, out: Path, ignore: tuple[str, ...], jobs: int,

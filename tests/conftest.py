@@ -1,45 +1,13 @@
-"""Shared test helpers: build small source trees and run the real CLI in a subprocess."""
+"""Fixtures shared by the tests; helper code lives in the tests/support package."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "fixtures"
-
-
-def write_tree(base: Path, files: dict[str, str | bytes]) -> Path:
-    """Create *files* (relative path -> text or bytes) under *base*; return *base*."""
-    for rel, content in files.items():
-        path = base / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-    return base
-
-
-def run_cli(*args: str | os.PathLike, cwd: Path | None = None, env: dict | None = None,
-            check: bool | None = None) -> subprocess.CompletedProcess:
-    """Run `python -m assetbuild ARGS` and return the finished process (text output)."""
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("ASSETBUILD_")}
-    full_env.update(env or {})
-    proc = subprocess.run([sys.executable, "-m", "assetbuild", *map(str, args)], cwd=cwd,
-                          env=full_env, capture_output=True, text=True, timeout=600)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"exit {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
-    return proc
-
-
-def read_manifest(out: Path) -> dict:
-    return json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+from support.cli import write_tree
+from support.corpus import Builds
 
 
 @pytest.fixture
@@ -48,3 +16,9 @@ def tree(tmp_path: Path):
     def make(files: dict[str, str | bytes]) -> Path:
         return write_tree(tmp_path, files)
     return make
+
+
+@pytest.fixture(scope="session")
+def builds(tmp_path_factory: pytest.TempPathFactory) -> Builds:
+    """The session's builds of the npm corpus, each made on first use (shared by modules)."""
+    return Builds(tmp_path_factory.mktemp("corpus"))

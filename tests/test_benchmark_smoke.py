@@ -7,7 +7,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT
+
+from support.cli import ROOT
 
 pytestmark = pytest.mark.slow  # runs the benchmark and its peers on a small corpus
 

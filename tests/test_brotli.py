@@ -7,7 +7,8 @@ import random
 
 import brotli
 import pytest
-from conftest import read_manifest, run_cli
+
+from support.cli import read_manifest, run_cli
 
 WORDS = ["color", "margin", "padding", "render", "value", "node", "index", "length", "push",
          "return", "function", "width", "height", "offset", "scale", "matrix", "vector"]

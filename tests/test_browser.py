@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
-from conftest import FIXTURES
+from support.cli import FIXTURES
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import read_manifest, run_cli
+from support.cli import read_manifest, run_cli
 
 FILES = {
     "static/css/site.css": '@import "parts.css";\nbody { background: url(../img/bg.svg) }\n'

@@ -7,11 +7,11 @@ import subprocess
 import sys
 
 import pytest
-from conftest import run_cli
-from handmade_release import make_release
-from release_check import check_release
-
 from assetbuild import folder_lock
+from support.cli import run_cli
+from support.release import make_release
+from support.release_check import check_release
+
 
 
 def builds(out, count):

@@ -6,7 +6,8 @@ import shutil
 import subprocess
 
 import pytest
-from conftest import read_manifest, run_cli
+
+from support.cli import read_manifest, run_cli
 
 
 def test_help_explains_every_option():

@@ -3,9 +3,7 @@ atomic commits, all through the real CLI."""
 
 from __future__ import annotations
 
-import base64
 import gzip
-import hashlib
 import json
 import os
 import re
@@ -14,8 +12,10 @@ from pathlib import Path
 
 import blake3
 import pytest
-from conftest import FIXTURES, read_manifest, run_cli
-from tree_gen import broken_links, make_tree
+
+from support.cli import FIXTURES, read_manifest, run_cli
+from support.release import sri
+from support.tree_gen import broken_links, make_tree
 
 EXAMPLE = FIXTURES / "example"
 
@@ -43,7 +43,7 @@ def test_manifest_contract_and_fingerprints(tmp_path):
         digest = blake3.blake3(data).hexdigest()[:16]
         assert entry["path"] == f"{stem}.{digest}{ext}"
         assert entry["size"] == len(data)
-        assert entry["integrity"] == "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode()
+        assert entry["integrity"] == sri(data)
         for encoding, path in entry["encodings"].items():
             assert path == entry["path"] + {"gzip": ".gz", "br": ".br"}[encoding]
             blob = (out / path).read_bytes()
@@ -177,7 +177,7 @@ def test_large_files_are_streamed_with_correct_hashes_and_variants(tmp_path):
         data = (src / name).read_bytes()
         entry = assets[name]
         assert (out / entry["path"]).read_bytes() == data
-        assert entry["integrity"] == "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode()
+        assert entry["integrity"] == sri(data)
         assert entry["path"] == f"{name.split('.')[0]}.{blake3.blake3(data).hexdigest()[:16]}.{name.split('.')[1]}"
     assert set(assets["big.json"]["encodings"]) == {"gzip", "br"}
     big = (out / assets["big.json"]["encodings"]["gzip"]).read_bytes()

@@ -7,7 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import read_manifest, run_cli
+
+from support.cli import read_manifest, run_cli
 
 
 def compile_tree(tree, files: dict, *flags: str) -> tuple[Path, dict, str]:

@@ -7,7 +7,8 @@ import os
 import subprocess
 
 import pytest
-from conftest import read_manifest, run_cli
+
+from support.cli import read_manifest, run_cli
 
 
 def test_first_root_wins_with_a_warning(tree):

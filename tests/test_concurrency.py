@@ -19,8 +19,9 @@ import time
 from pathlib import Path
 
 import pytest
-from release_check import check_release
-from tree_gen import broken_links, make_tree
+
+from support.release_check import check_release
+from support.tree_gen import broken_links, make_tree
 
 pytestmark = pytest.mark.slow  # builds racing on generated trees
 

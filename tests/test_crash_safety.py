@@ -27,8 +27,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from release_check import check_release, sri
-from tree_gen import broken_links, make_tree
+
+from support.release_check import check_release, sri
+from support.tree_gen import broken_links, make_tree
 
 pytestmark = pytest.mark.slow  # 30-70 s each: dozens of builds killed at random moments
 
@@ -285,7 +286,7 @@ def test_sigkill_of_publish_leaves_the_old_or_the_new_remote_release(tmp_path: P
     """`assetbuild publish` uploads objects first and the manifest last: kill it at random
     moments and the bucket always serves a whole release."""
     pytest.importorskip("boto3")
-    from s3servers import start_moto
+    from support.s3servers import start_moto
 
     seed = int(os.environ.get("ASSETBUILD_KILL_SEED", str(time.time_ns() % 10**9)))
     print(f"ASSETBUILD_KILL_SEED={seed}")

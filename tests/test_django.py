@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from releases import paths, write_release
+from support.release import make_release, paths, sample_release
 
 TESTS = Path(__file__).resolve().parent
 
@@ -75,7 +75,7 @@ import django
 django.setup()
 from django.template import engines
 from django.templatetags.static import static
-from nofiles import no_file_access
+from support.nofiles import no_file_access
 dtl = engines["django"].from_string(
     "{% load static assetbuild %}{% static 'css/site.css' %}|{% asset_url 'img/logo.png' %}|"
     "{% asset_integrity 'js/app.js' %}|{% asset_tag 'js/app.js' defer=True %}|"
@@ -91,7 +91,7 @@ print(json.dumps(out))
 
 
 def test_static_tags_and_jinja_render_fingerprinted_urls(project: Path) -> None:
-    write_release(project / "release")
+    sample_release(project / "release")
     proc = run(project, code=RENDER)
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
@@ -110,14 +110,14 @@ def test_static_tags_and_jinja_render_fingerprinted_urls(project: Path) -> None:
 
 
 def test_cdn_prefix_from_the_environment(project: Path) -> None:
-    write_release(project / "release")
+    sample_release(project / "release")
     proc = run(project, code=RENDER, ASSETBUILD_URL_PREFIX="https://cdn.example.com/s/")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["static"] == "https://cdn.example.com/s/" + paths(project / "release")["js/app.js"]
 
 
 def test_unknown_name_in_static_tag_names_it(project: Path) -> None:
-    write_release(project / "release")
+    sample_release(project / "release")
     proc = run(project, code="""\
         import django
         django.setup()
@@ -152,7 +152,7 @@ def set_missing(project: Path, debug: bool | None, mode: str | None) -> None:
 
 
 def test_unknown_name_is_an_error_in_debug_by_default(project: Path) -> None:
-    write_release(project / "release")
+    sample_release(project / "release")
     set_missing(project, debug=True, mode=None)
     proc = run(project, code=MISSING)
     assert proc.returncode != 0
@@ -160,7 +160,7 @@ def test_unknown_name_is_an_error_in_debug_by_default(project: Path) -> None:
 
 
 def test_unknown_name_warns_once_in_debug_when_configured(project: Path) -> None:
-    write_release(project / "release")
+    sample_release(project / "release")
     set_missing(project, debug=True, mode="warn")
     proc = run(project, code=MISSING)
     assert proc.returncode == 0, proc.stderr
@@ -173,7 +173,7 @@ def test_unknown_name_warns_once_in_debug_when_configured(project: Path) -> None
 
 
 def test_warn_setting_is_ignored_in_production(project: Path) -> None:
-    write_release(project / "release")
+    sample_release(project / "release")
     set_missing(project, debug=False, mode="warn")
     proc = run(project, code=MISSING, ASSETBUILD_MISSING="warn")
     assert proc.returncode != 0
@@ -184,7 +184,7 @@ def test_warn_setting_is_ignored_in_production(project: Path) -> None:
 
 
 def test_a_bad_missing_setting_stops_start_up(project: Path) -> None:
-    write_release(project / "release")
+    sample_release(project / "release")
     set_missing(project, debug=True, mode="loud")
     proc = run(project, code="""\
         from django.core.wsgi import get_wsgi_application
@@ -221,14 +221,14 @@ def test_check_deploy_reports_a_missing_release(project: Path) -> None:
 
 
 def test_manage_py_check_passes_with_a_release(project: Path) -> None:
-    write_release(project / "release")
+    sample_release(project / "release")
     proc = run(project, "manage.py", "check")
     assert proc.returncode == 0, proc.stderr
     assert "assetbuild" not in proc.stderr
 
 
 def test_check_warns_when_static_is_not_fingerprinted(project: Path) -> None:
-    write_release(project / "release")
+    sample_release(project / "release")
     settings = (project / "settings.py").read_text(encoding="utf-8")
     (project / "settings.py").write_text(settings.replace(
         "assetbuild.django.ManifestStorage", "django.contrib.staticfiles.storage.StaticFilesStorage"))
@@ -237,7 +237,7 @@ def test_check_warns_when_static_is_not_fingerprinted(project: Path) -> None:
 
 
 def test_explicit_manifest_setting_wins(project: Path) -> None:
-    write_release(project / "elsewhere", {"a.css": b"a{}"}, modules=set())
+    make_release(project / "elsewhere", {"a.css": b"a{}"}, modules=())
     with open(project / "settings.py", "a", encoding="utf-8") as fh:
         fh.write(f"ASSETBUILD_MANIFEST = {str(project / 'elsewhere' / 'manifest.json')!r}\n")
     proc = run(project, code="""\
@@ -379,7 +379,7 @@ def test_collectstatic_reports_build_errors_by_file(project: Path) -> None:
 @pytest.mark.parametrize("name, suffix", [("img/logo.png", "#frag"), ("css/site.css", "?v=2"),
                                           ("css/site.css", "?v=2#x")])
 def test_static_keeps_a_query_or_fragment(project: Path, name: str, suffix: str) -> None:
-    write_release(project / "release")
+    sample_release(project / "release")
     proc = run(project, code=f"""\
         import django
         django.setup()
@@ -408,7 +408,7 @@ print(engines["jinja2"].from_string("{{ asset_url('img/nope.png#x') }}").render(
 
 
 def test_plain_missing_mode_falls_back_in_production(project: Path) -> None:
-    write_release(project / "release")
+    sample_release(project / "release")
     set_missing(project, debug=False, mode="plain")
     proc = run(project, code=PLAIN)
     assert proc.returncode == 0, proc.stderr
@@ -423,7 +423,7 @@ def test_plain_missing_mode_falls_back_in_production(project: Path) -> None:
 
 
 def test_plain_missing_mode_from_the_environment(project: Path) -> None:
-    write_release(project / "release")
+    sample_release(project / "release")
     proc = run(project, code=PLAIN, ASSETBUILD_MISSING="plain")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[2] == "/static/img/nope.png#x"
@@ -532,7 +532,7 @@ def status(url: str) -> int:
 
 
 def test_debug_runserver_warns_at_start_when_it_would_404(project: Path) -> None:
-    write_release(project / "release")
+    sample_release(project / "release")
     with open(project / "settings.py", "a", encoding="utf-8") as fh:
         fh.write("DEBUG = True\n")
     with runserver(project) as (base, proc):
@@ -547,7 +547,7 @@ def test_debug_runserver_warns_at_start_when_it_would_404(project: Path) -> None
 
 
 def test_debug_runserver_serves_the_release_with_the_finder(project: Path) -> None:
-    write_release(project / "release")
+    sample_release(project / "release")
     (project / "shop" / "static" / "shop" / "plain.txt").write_text("a source\n", encoding="utf-8")
     with open(project / "settings.py", "a", encoding="utf-8") as fh:
         fh.write("DEBUG = True\nSTATICFILES_FINDERS = [\n"

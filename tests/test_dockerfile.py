@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, read_manifest
+
+from support.cli import FIXTURES, read_manifest
 
 ROOT = FIXTURES.parent
 DOCKERFILE = FIXTURES / "Dockerfile"

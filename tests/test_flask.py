@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 from flask import Flask, render_template_string, url_for
-from nofiles import no_file_access
-from releases import SAMPLE, paths, write_release
+from support.nofiles import no_file_access
+from support.release import SAMPLE, paths, sample_release
 
 from assetbuild import runtime
 from assetbuild.flask import AssetBuild, assets_of
@@ -45,7 +45,7 @@ def make_app(release: Path, **config) -> Flask:
 
 @pytest.fixture
 def release(tmp_path: Path) -> Path:
-    write_release(tmp_path / "release", precompress=True)
+    sample_release(tmp_path / "release", gzip_names=SAMPLE)
     return tmp_path / "release"
 
 

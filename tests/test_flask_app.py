@@ -15,7 +15,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from conftest import write_tree
+from support.cli import write_tree
 from flask import Flask, url_for
 
 from assetbuild.flask import IMMUTABLE

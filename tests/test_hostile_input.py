@@ -18,8 +18,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import run_cli, write_tree
-from release_check import all_output_bytes, check_release, sri
+
+from support.cli import read_manifest, run_cli, write_tree
+from support.release_check import all_output_bytes, check_release, sri
 
 SECRET = b"SECRET-6f1d2c0b-outside-the-source-root"
 DIAGNOSTIC = r"^(assetbuild|/.+?): (warning|error): "

@@ -9,12 +9,13 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, run_cli
 from flask import Flask
 
 from assetbuild.flask import AssetBuild
 from assetbuild.manifest import ManifestError
 from assetbuild.runtime import AssetNotFound, Assets
+
+from support.cli import FIXTURES, run_cli
 
 NO_ENV: dict[str, str] = {}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import read_manifest, run_cli
+from support.cli import read_manifest, run_cli
 
 from assetbuild.runtime import Assets
 

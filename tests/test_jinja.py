@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from jinja2 import Environment
-from nofiles import no_file_access
-from releases import paths, write_release
+from support.nofiles import no_file_access
+from support.release import paths, sample_release
 
 from assetbuild import runtime
 from assetbuild.manifest import ManifestError
@@ -30,7 +30,7 @@ def no_default():
 
 
 def test_globals_render_fingerprinted_urls_and_tags(tmp_path: Path) -> None:
-    write_release(tmp_path)
+    sample_release(tmp_path)
     env = Environment(autoescape=True)
     env.assetbuild = Assets.load(tmp_path, environ={})
     env.add_extension("assetbuild.jinja.AssetExtension")
@@ -44,7 +44,7 @@ def test_globals_render_fingerprinted_urls_and_tags(tmp_path: Path) -> None:
 
 
 def test_release_from_the_environment_variable(tmp_path: Path, monkeypatch) -> None:
-    write_release(tmp_path)
+    sample_release(tmp_path)
     monkeypatch.setenv("ASSETBUILD_MANIFEST", str(tmp_path / "manifest.json"))
     monkeypatch.setenv("ASSETBUILD_URL_PREFIX", "https://cdn.example.com/app")
     env = Environment(extensions=["assetbuild.jinja.AssetExtension"])
@@ -66,7 +66,7 @@ def test_no_release_configured_says_what_to_set(monkeypatch) -> None:
 
 
 def test_unknown_name_raises_while_rendering(tmp_path: Path) -> None:
-    write_release(tmp_path)
+    sample_release(tmp_path)
     runtime.set_default(Assets.load(tmp_path, environ={}))
     env = Environment(extensions=["assetbuild.jinja.AssetExtension"])
     with pytest.raises(AssetNotFound, match="'css/sites.css' is not in .*did you mean 'css/site.css'"):
@@ -74,7 +74,7 @@ def test_unknown_name_raises_while_rendering(tmp_path: Path) -> None:
 
 
 def test_rendering_touches_no_file(tmp_path: Path) -> None:
-    write_release(tmp_path)
+    sample_release(tmp_path)
     env = Environment(autoescape=True)
     env.assetbuild = Assets.load(tmp_path, environ={})
     env.add_extension("assetbuild.jinja.AssetExtension")
@@ -84,7 +84,7 @@ def test_rendering_touches_no_file(tmp_path: Path) -> None:
 
 
 def test_warn_mode_renders_the_unfingerprinted_url_and_logs_once(tmp_path: Path, caplog) -> None:
-    write_release(tmp_path)
+    sample_release(tmp_path)
     env = Environment(autoescape=True)
     env.assetbuild = Assets.load(tmp_path, environ={}, missing="warn")
     env.add_extension("assetbuild.jinja.AssetExtension")

@@ -6,10 +6,10 @@ from __future__ import annotations
 import hashlib
 import json
 
-from conftest import read_manifest, run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from support.cli import read_manifest, run_cli
 from assetbuild import importmap
 from assetbuild.compress import ENCODING_SUFFIX
 from assetbuild.manifest import Entry, Manifest, render_asset, render_json

@@ -10,8 +10,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import read_manifest, run_cli, write_tree
-from corpus import builds, require_node  # noqa: F401  (builds is a fixture)
+
+from support.cli import read_manifest, run_cli, write_tree
+from support.corpus import require_node
 
 PROBE = Path(__file__).parent / "thirdparty" / "probe.mjs"
 

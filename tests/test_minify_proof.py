@@ -9,12 +9,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import read_manifest, run_cli, write_tree
-from corpus import NODE_MODULES, SETUP, require_node
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from assetbuild import cssproof, js, jsproof
+from support.cli import read_manifest, run_cli, write_tree
+from support.corpus import NODE_MODULES, SETUP, require_node
 
 ORACLE = Path(__file__).parent / "thirdparty" / "js_oracle.mjs"
 FUZZ = settings(max_examples=50, deadline=None, derandomize=True,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from flask import Flask, render_template_string
 from jinja2 import Environment
-from releases import paths, write_release
+from support.release import paths, sample_release
 
 from assetbuild import runtime
 from assetbuild.flask import AssetBuild
@@ -42,7 +42,7 @@ def logged(release: Path) -> list[str]:
 
 def test_flask_in_production_renders_plain_urls(tmp_path: Path, caplog) -> None:
     release = tmp_path / "release"
-    write_release(release)
+    sample_release(release)
     app = Flask(__name__, root_path=str(tmp_path))
     app.config.update(ASSETBUILD_MANIFEST="release/manifest.json", ASSETBUILD_MISSING="plain")
     AssetBuild(app)
@@ -55,7 +55,7 @@ def test_flask_in_production_renders_plain_urls(tmp_path: Path, caplog) -> None:
 
 
 def test_jinja2_from_the_environment_variable(tmp_path: Path, caplog, monkeypatch) -> None:
-    write_release(tmp_path)
+    sample_release(tmp_path)
     monkeypatch.setenv("ASSETBUILD_MANIFEST", str(tmp_path))
     monkeypatch.setenv("ASSETBUILD_MISSING", "plain")
     env = Environment(autoescape=True, extensions=["assetbuild.jinja.AssetExtension"])

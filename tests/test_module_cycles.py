@@ -7,9 +7,9 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from conftest import read_manifest, run_cli, write_tree
-from corpus import require_node
-from outputcheck import Release, tree_bytes
+from support.cli import read_manifest, run_cli, write_tree
+from support.corpus import require_node
+from support.outputcheck import Release, tree_bytes
 
 # a -> b -> c -> a, with main and an outside module (util) around the loop.
 LOOP = {

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import subprocess
 
-from conftest import read_manifest, run_cli, write_tree
-from corpus import require_node
+from support.cli import read_manifest, run_cli, write_tree
+from support.corpus import require_node
 
 
 def _run_both(tmp_path, files: dict[str, str], entry: str) -> tuple[str, str, str]:

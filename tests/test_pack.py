@@ -6,8 +6,8 @@ import hashlib
 import os
 import tarfile
 
-from conftest import run_cli
-from handmade_release import make_release
+from support.cli import run_cli
+from support.release import make_release
 
 FILES = {
     "css/site.css": b"body{color:red}",

@@ -12,7 +12,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import read_manifest, run_cli, write_tree
+from support.cli import read_manifest, run_cli, write_tree
 
 from assetbuild.manifest import ManifestError, parse
 
@@ -158,7 +158,7 @@ def test_a_manifest_with_a_bad_plain_field_is_refused(text: str) -> None:
 
 @pytest.mark.slow  # a moto S3 server, like tests/test_publish.py
 def test_publish_uploads_copies_with_short_caching_and_again_when_they_change(project: Path, tmp_path) -> None:
-    from s3servers import start_moto
+    from support.s3servers import start_moto
 
     (tmp_path / "moto").mkdir()
     server = start_moto(tmp_path / "moto")

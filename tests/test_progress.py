@@ -9,9 +9,9 @@ import select
 import subprocess
 import sys
 
-from conftest import run_cli
-
 from assetbuild.progress import Progress
+from support.cli import run_cli
+
 
 FILES = {f"static/css/c{i}.css": f".c{i} {{ color: red; background: url(../img/i{i}.svg) }}\n"
          for i in range(40)}

@@ -7,9 +7,10 @@ import re
 import sys
 
 import pytest
-from conftest import run_cli
-from handmade_release import make_release
-from s3servers import start_moto
+
+from support.cli import run_cli
+from support.release import make_release
+from support.s3servers import start_moto
 
 pytestmark = pytest.mark.slow  # each test talks to a moto S3 server
 

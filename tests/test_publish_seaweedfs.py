@@ -7,9 +7,10 @@ import gzip
 import os
 
 import pytest
-from conftest import FIXTURES, read_manifest, run_cli
-from handmade_release import make_release
-from s3servers import READONLY_ACCESS_KEY, READONLY_SECRET_KEY, SECRET_KEY, start_seaweedfs
+
+from support.cli import FIXTURES, read_manifest, run_cli
+from support.release import make_release
+from support.s3servers import READONLY_ACCESS_KEY, READONLY_SECRET_KEY, SECRET_KEY, start_seaweedfs
 
 pytestmark = pytest.mark.slow
 

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import pytest
-from conftest import ROOT, run_cli, write_tree
-from corpus import NODE_MODULES, SETUP, require_node
+
+from support.cli import ROOT, run_cli, write_tree
+from support.corpus import NODE_MODULES, SETUP, require_node
 
 pytestmark = pytest.mark.slow
 

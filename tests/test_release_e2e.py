@@ -8,7 +8,7 @@ import os
 import shutil
 import tarfile
 
-from conftest import FIXTURES, read_manifest, run_cli
+from support.cli import FIXTURES, read_manifest, run_cli
 
 EXAMPLE = FIXTURES / "example"
 

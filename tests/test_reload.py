@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import read_manifest, run_cli, write_tree
-from releases import sri
+from support.cli import read_manifest, run_cli, write_tree
+from support.release import sri
 
 from assetbuild.runtime import RELOAD_INTERVAL, Assets, ReloadingAssets
 
@@ -183,7 +183,7 @@ def stylesheet(client) -> str:
 def test_flask_in_debug_mode_follows_assetbuild_watch(tmp_path: Path, monkeypatch) -> None:
     pytest.importorskip("watchfiles")
     pytest.importorskip("flask")
-    from watching import Watch
+    from support.watching import Watch
 
     monkeypatch.delenv("ASSETBUILD_RELOAD", raising=False)
     root = write_tree(tmp_path / "app", {f"assets/{k}": v for k, v in SOURCES.items()})

@@ -12,8 +12,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from nofiles import no_file_access
-from releases import paths, sri, write_release
+from support.release import make_release, paths, sample_release, sri
+from support.nofiles import no_file_access
 
 from assetbuild import runtime
 from assetbuild.manifest import ManifestError
@@ -24,7 +24,7 @@ NO_ENV: dict[str, str] = {}
 
 @pytest.fixture
 def release(tmp_path: Path) -> Path:
-    write_release(tmp_path / "release")
+    sample_release(tmp_path / "release")
     return tmp_path / "release"
 
 
@@ -51,7 +51,7 @@ def test_url_prefix_from_argument_environment_or_default(release: Path) -> None:
 
 
 def test_names_with_spaces_are_percent_encoded(tmp_path: Path) -> None:
-    write_release(tmp_path, {"img/my logo.png": b"x"}, modules=set())
+    make_release(tmp_path, {"img/my logo.png": b"x"}, modules=())
     url = Assets.load(tmp_path, environ=NO_ENV).url("img/my logo.png")
     assert url.startswith("/static/img/my%20logo.") and " " not in url
 
@@ -148,7 +148,7 @@ def test_importmap_tag_maps_bare_and_relative_specifiers(release: Path) -> None:
 
 
 def test_importmap_json_cannot_close_the_script_element(tmp_path: Path) -> None:
-    write_release(tmp_path, {"js/</script><b>.js": b"export {}"}, modules={"js/</script><b>.js"})
+    make_release(tmp_path, {"js/</script><b>.js": b"export {}"}, modules=("js/</script><b>.js",))
     tag = Assets.load(tmp_path, environ=NO_ENV).importmap_tag()
     assert tag.count("</script>") == 1 and "<b>" not in tag
     data = json.loads(tag[len('<script type="importmap">'):-len("</script>")])

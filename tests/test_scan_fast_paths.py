@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import read_manifest, run_cli, write_tree
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assetbuild import css, js
 from assetbuild.refs import LineIndex
+
+from support.cli import read_manifest, run_cli, write_tree
 
 pytestmark = pytest.mark.slow  # hypothesis campaigns against the slow paths
 

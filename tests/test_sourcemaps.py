@@ -13,8 +13,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import read_manifest, run_cli, write_tree
-from corpus import require_node
+
+from support.cli import read_manifest, run_cli, write_tree
+from support.corpus import require_node
 
 HERE = Path(__file__).parent
 CHECK = HERE / "sourcemap" / "check.mjs"

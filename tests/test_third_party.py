@@ -1,6 +1,6 @@
 """Real packages (Bootstrap, Font Awesome, jQuery, lodash, three.js, Leaflet, d3, Chart.js,
 Bootstrap Icons, Django admin) compiled with the real CLI, then checked by an independent
-checker (tests/outputcheck.py): every local reference in the output points at a
+checker (tests/support/outputcheck.py): every local reference in the output points at a
 fingerprinted file of the release, every script still parses as what it was, the manifest
 matches the files, and two builds are byte-identical."""
 
@@ -10,9 +10,10 @@ import json
 import re
 
 import pytest
-from conftest import run_cli, write_tree
-from corpus import PACKAGES, builds, require_node  # noqa: F401  (builds is a fixture)
-from outputcheck import Release, is_local, node_inspect, tree_bytes
+
+from support.cli import run_cli, write_tree
+from support.corpus import PACKAGES, require_node
+from support.outputcheck import Release, is_local, node_inspect, tree_bytes
 
 pytestmark = pytest.mark.slow
 

@@ -10,8 +10,9 @@ import sys
 import tarfile
 
 import pytest
-from conftest import run_cli
-from handmade_release import make_release
+
+from support.cli import run_cli
+from support.release import make_release
 
 FILES = {
     "css/site.css": b"body{color:red}",

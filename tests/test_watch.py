@@ -10,8 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import read_manifest, write_tree
-from watching import Watch
+
+from support.cli import read_manifest, write_tree
+from support.watching import Watch
 
 pytestmark = pytest.mark.slow  # waits for `assetbuild watch` to notice saves
 

@@ -23,7 +23,7 @@ from urllib.parse import unquote
 import blake3
 
 NODE = shutil.which("node")
-INSPECT_SCRIPTS = Path(__file__).parent / "thirdparty" / "inspect_scripts.mjs"
+INSPECT_SCRIPTS = Path(__file__).parent.parent / "thirdparty" / "inspect_scripts.mjs"
 
 _CSS_COMMENT_OR_STRING = re.compile(r'/\*.*?(?:\*/|\Z)|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'', re.S)
 _CSS_URL = re.compile(r"""\burl\(\s*("(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|[^)'"\s]*)\s*\)""", re.I)

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run_cli
+
+from support.cli import ROOT, run_cli
 
 NODE_MODULES = ROOT / "tests" / ".npm-corpus" / "node_modules"
 SETUP = ".ci/setup.d/thirdparty.sh"
@@ -112,15 +113,3 @@ class Builds:
         seconds = time.perf_counter() - start
         summary = json.loads(proc.stdout)
         return Build(package, source, out, summary, proc.stderr, seconds, summary["warnings"])
-
-
-_BUILDS: Builds | None = None
-
-
-@pytest.fixture
-def builds(tmp_path_factory: pytest.TempPathFactory) -> Builds:
-    """The session's corpus builds (shared across test modules)."""
-    global _BUILDS
-    if _BUILDS is None:
-        _BUILDS = Builds(tmp_path_factory.mktemp("corpus"))
-    return _BUILDS

@@ -6,15 +6,11 @@ recomputes its size and Subresource Integrity hash, and decompresses each encodi
 
 from __future__ import annotations
 
-import base64
 import gzip
-import hashlib
 import json
 from pathlib import Path
 
-
-def sri(data: bytes) -> str:
-    return "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode("ascii")
+from support.release import sri
 
 
 def decode(encoding: str, blob: bytes) -> bytes:
