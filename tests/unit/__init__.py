@@ -1,0 +1,1 @@
+"""Unit tests, one file per compile module; a package, so its file names may repeat those in tests/."""
