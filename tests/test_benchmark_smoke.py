@@ -10,7 +10,7 @@ import pytest
 
 from support.cli import ROOT
 
-pytestmark = pytest.mark.slow  # runs the benchmark and its peers on a small corpus
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]  # runs the benchmark and its peers on a small corpus
 
 
 def test_quick_benchmark_writes_a_report_with_every_measure(tmp_path):

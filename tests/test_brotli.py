@@ -10,6 +10,8 @@ import pytest
 
 from support.cli import read_manifest, run_cli
 
+pytestmark = pytest.mark.e2e
+
 WORDS = ["color", "margin", "padding", "render", "value", "node", "index", "length", "push",
          "return", "function", "width", "height", "offset", "scale", "matrix", "vector"]
 

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from support.cli import read_manifest, run_cli
 
+pytestmark = pytest.mark.e2e
+
 FILES = {
     "static/css/site.css": '@import "parts.css";\nbody { background: url(../img/bg.svg) }\n'
                            '.x { background: url(../img/missing.png) }\n',

@@ -20,7 +20,7 @@ import pytest
 from assetbuild import __version__
 from support.cli import FIXTURES, read_manifest, run_cli, write_tree
 
-pytestmark = pytest.mark.slow  # runs the buildpack's scripts and the framework commands in fresh app folders
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]  # runs the buildpack's scripts and the framework commands in fresh app folders
 
 # Example apps and the command the buildpack compiles each with.
 COMMANDS = {"example": "assetbuild compile", "flask_app": "flask assetbuild compile",

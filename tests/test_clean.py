@@ -12,6 +12,7 @@ from support.cli import run_cli
 from support.release import make_release
 from support.release_check import check_release
 
+pytestmark = pytest.mark.e2e
 
 
 def builds(out, count):

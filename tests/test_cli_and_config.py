@@ -9,6 +9,8 @@ import pytest
 
 from support.cli import read_manifest, run_cli
 
+pytestmark = pytest.mark.e2e
+
 
 def test_help_explains_every_option():
     top = run_cli("--help", check=True).stdout

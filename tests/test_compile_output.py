@@ -25,6 +25,7 @@ def compile_example(out: Path, *flags: str, cwd: Path | None = None):
                    cwd=cwd, check=True)
 
 
+@pytest.mark.e2e
 def test_manifest_contract_and_fingerprints(tmp_path):
     out = tmp_path / "out"
     proc = compile_example(out)
@@ -52,6 +53,7 @@ def test_manifest_contract_and_fingerprints(tmp_path):
                 assert gzip.decompress(blob) == data
 
 
+@pytest.mark.e2e
 def test_precompression_only_for_compressible_types(tmp_path):
     src = tmp_path / "src"
     src.mkdir()
@@ -70,6 +72,7 @@ def test_precompression_only_for_compressible_types(tmp_path):
     assert read_manifest(tmp_path / "plain")["assets"]["big.css"]["encodings"] == {}
 
 
+@pytest.mark.e2e
 def test_hash_length(tmp_path):
     out = tmp_path / "out"
     compile_example(out, "--hash-length", "8")
@@ -80,6 +83,7 @@ def tree_bytes(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+@pytest.mark.e2e
 def test_output_is_deterministic_across_folders_and_mtimes(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     shutil.copytree(EXAMPLE, a)
@@ -94,6 +98,7 @@ def test_output_is_deterministic_across_folders_and_mtimes(tmp_path):
     assert tree_bytes(a / "out") == tree_bytes(b / "out")
 
 
+@pytest.mark.e2e
 def test_recompiling_unchanged_sources_changes_nothing(tmp_path):
     out = tmp_path / "out"
     compile_example(out)
@@ -103,6 +108,7 @@ def test_recompiling_unchanged_sources_changes_nothing(tmp_path):
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == before
 
 
+@pytest.mark.e2e
 def test_a_failed_build_leaves_the_previous_release(tmp_path):
     src = tmp_path / "src"
     src.mkdir()
@@ -120,6 +126,7 @@ def test_a_failed_build_leaves_the_previous_release(tmp_path):
         assert (out / entry["path"]).is_file()
 
 
+@pytest.mark.e2e
 def test_old_fingerprinted_files_stay_for_rolling_deploys(tmp_path):
     src = tmp_path / "src"
     src.mkdir()
@@ -134,6 +141,7 @@ def test_old_fingerprinted_files_stay_for_rolling_deploys(tmp_path):
     assert len(list((out / "manifests").glob("*.json"))) == 2
 
 
+@pytest.mark.e2e
 def test_a_half_written_file_left_by_a_killed_build_is_replaced(tmp_path):
     """New fingerprinted files are written in place; a build killed mid-write leaves a short
     file under the final name, which the next build must see and replace."""
@@ -153,6 +161,7 @@ def test_a_half_written_file_left_by_a_killed_build_is_replaced(tmp_path):
     assert not list(out.rglob("*.tmp"))
 
 
+@pytest.mark.e2e
 def test_json_summary(tmp_path):
     out = tmp_path / "out"
     proc = run_cli("compile", "--config", EXAMPLE / "assetbuild.toml", "--out", out,
@@ -163,6 +172,7 @@ def test_json_summary(tmp_path):
     assert set(summary["timings"]) >= {"scan", "transform", "rewrite", "commit"}
 
 
+@pytest.mark.e2e
 def test_large_files_are_streamed_with_correct_hashes_and_variants(tmp_path):
     src = tmp_path / "src"
     src.mkdir()
@@ -208,6 +218,7 @@ def test_gzip_variants_are_valid_and_deterministic_with_either_deflate_library(m
         pytest.skip("deflate (the [fast] extra) is not installed; only the stdlib path was checked")
 
 
+@pytest.mark.e2e
 @pytest.mark.slow
 def test_a_larger_tree_with_bundles_builds_the_same_with_one_or_two_processes(tmp_path):
     # Stylesheets wait for images and other stylesheets, modules for modules, bundles for

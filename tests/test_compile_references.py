@@ -10,6 +10,8 @@ import pytest
 
 from support.cli import read_manifest, run_cli
 
+pytestmark = pytest.mark.e2e
+
 
 def compile_tree(tree, files: dict, *flags: str) -> tuple[Path, dict, str]:
     base = tree({**{f"src/{k}": v for k, v in files.items()}})

@@ -10,6 +10,8 @@ import pytest
 
 from support.cli import read_manifest, run_cli
 
+pytestmark = pytest.mark.e2e
+
 
 def test_first_root_wins_with_a_warning(tree):
     base = tree({"one/a.js": "var one;", "two/a.js": "var two;", "two/b.js": "var b;"})

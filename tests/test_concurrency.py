@@ -23,7 +23,7 @@ import pytest
 from support.release_check import check_release
 from support.tree_gen import broken_links, make_tree
 
-pytestmark = pytest.mark.slow  # builds racing on generated trees
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]  # builds racing on generated trees
 
 FILES = 600
 

@@ -31,7 +31,7 @@ import pytest
 from support.release_check import check_release, sri
 from support.tree_gen import broken_links, make_tree
 
-pytestmark = pytest.mark.slow  # 30-70 s each: dozens of builds killed at random moments
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]  # 30-70 s each: dozens of builds killed at random moments
 
 KILLS = int(os.environ.get("ASSETBUILD_KILLS", "50"))
 FILES = int(os.environ.get("ASSETBUILD_KILL_FILES", "2000"))

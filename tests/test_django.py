@@ -90,6 +90,7 @@ print(json.dumps(out))
 """
 
 
+@pytest.mark.e2e
 def test_static_tags_and_jinja_render_fingerprinted_urls(project: Path) -> None:
     sample_release(project / "release")
     proc = run(project, code=RENDER)
@@ -109,6 +110,7 @@ def test_static_tags_and_jinja_render_fingerprinted_urls(project: Path) -> None:
     assert tag.startswith(f'<link rel="stylesheet" href="/static/{p["css/site.css"]}" integrity="sha384-')
 
 
+@pytest.mark.e2e
 def test_cdn_prefix_from_the_environment(project: Path) -> None:
     sample_release(project / "release")
     proc = run(project, code=RENDER, ASSETBUILD_URL_PREFIX="https://cdn.example.com/s/")
@@ -116,6 +118,7 @@ def test_cdn_prefix_from_the_environment(project: Path) -> None:
     assert json.loads(proc.stdout)["static"] == "https://cdn.example.com/s/" + paths(project / "release")["js/app.js"]
 
 
+@pytest.mark.e2e
 def test_unknown_name_in_static_tag_names_it(project: Path) -> None:
     sample_release(project / "release")
     proc = run(project, code="""\
@@ -151,6 +154,7 @@ def set_missing(project: Path, debug: bool | None, mode: str | None) -> None:
             fh.write(f"ASSETBUILD_MISSING = {mode!r}\n")
 
 
+@pytest.mark.e2e
 def test_unknown_name_is_an_error_in_debug_by_default(project: Path) -> None:
     sample_release(project / "release")
     set_missing(project, debug=True, mode=None)
@@ -159,6 +163,7 @@ def test_unknown_name_is_an_error_in_debug_by_default(project: Path) -> None:
     assert "AssetNotFound: asset 'js/ap.js' is not in" in proc.stderr
 
 
+@pytest.mark.e2e
 def test_unknown_name_warns_once_in_debug_when_configured(project: Path) -> None:
     sample_release(project / "release")
     set_missing(project, debug=True, mode="warn")
@@ -172,6 +177,7 @@ def test_unknown_name_warns_once_in_debug_when_configured(project: Path) -> None
         f"asset 'js/ap.js' is not in {manifest}; did you mean 'js/app.js'?"]
 
 
+@pytest.mark.e2e
 def test_warn_setting_is_ignored_in_production(project: Path) -> None:
     sample_release(project / "release")
     set_missing(project, debug=False, mode="warn")
@@ -183,6 +189,7 @@ def test_warn_setting_is_ignored_in_production(project: Path) -> None:
     assert lines[-1].startswith("assetbuild.runtime.AssetNotFound: asset 'js/ap.js' is not in")
 
 
+@pytest.mark.e2e
 def test_a_bad_missing_setting_stops_start_up(project: Path) -> None:
     sample_release(project / "release")
     set_missing(project, debug=True, mode="loud")
@@ -196,6 +203,7 @@ def test_a_bad_missing_setting_stops_start_up(project: Path) -> None:
         "'error', 'warn' or 'plain', not 'loud'")
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("damage", ["missing", "corrupt"])
 def test_wsgi_start_up_fails_without_a_good_manifest(project: Path, damage: str) -> None:
     if damage == "corrupt":
@@ -212,6 +220,7 @@ def test_wsgi_start_up_fails_without_a_good_manifest(project: Path, damage: str)
     assert "python manage.py assetbuild" in last
 
 
+@pytest.mark.e2e
 def test_check_deploy_reports_a_missing_release(project: Path) -> None:
     proc = run(project, "manage.py", "check", "--deploy")
     assert proc.returncode == 1
@@ -220,6 +229,7 @@ def test_check_deploy_reports_a_missing_release(project: Path) -> None:
             "'assetbuild compile'") in proc.stderr.splitlines()
 
 
+@pytest.mark.e2e
 def test_manage_py_check_passes_with_a_release(project: Path) -> None:
     sample_release(project / "release")
     proc = run(project, "manage.py", "check")
@@ -227,6 +237,7 @@ def test_manage_py_check_passes_with_a_release(project: Path) -> None:
     assert "assetbuild" not in proc.stderr
 
 
+@pytest.mark.e2e
 def test_check_warns_when_static_is_not_fingerprinted(project: Path) -> None:
     sample_release(project / "release")
     settings = (project / "settings.py").read_text(encoding="utf-8")
@@ -236,6 +247,7 @@ def test_check_warns_when_static_is_not_fingerprinted(project: Path) -> None:
     assert "assetbuild.W001" in proc.stderr
 
 
+@pytest.mark.e2e
 def test_explicit_manifest_setting_wins(project: Path) -> None:
     make_release(project / "elsewhere", {"a.css": b"a{}"}, modules=())
     with open(project / "settings.py", "a", encoding="utf-8") as fh:
@@ -250,6 +262,7 @@ def test_explicit_manifest_setting_wins(project: Path) -> None:
     assert proc.stdout.strip() == "/static/" + paths(project / "elsewhere")["a.css"]
 
 
+@pytest.mark.e2e
 def test_manage_py_assetbuild_compiles_dirs_and_app_static(project: Path) -> None:
     (project / "shop" / "static" / "shop" / "a.css").write_text("a { color: red }\n", encoding="utf-8")
     (project / "shop" / "static" / "shop" / "only-app.js").write_text("var x = 1;\n", encoding="utf-8")
@@ -274,6 +287,7 @@ def test_manage_py_assetbuild_compiles_dirs_and_app_static(project: Path) -> Non
     assert shown.stdout.strip() == "/static/" + p["shop/only-app.js"]
 
 
+@pytest.mark.e2e
 def test_manage_py_assetbuild_takes_prefixed_dirs_and_skips_what_collectstatic_ignores(
         project: Path) -> None:
     vendor = project / "node_modules" / "lib"
@@ -296,6 +310,7 @@ def test_manage_py_assetbuild_takes_prefixed_dirs_and_skips_what_collectstatic_i
     assert verify_extra(project).returncode == 0
 
 
+@pytest.mark.e2e
 def test_manage_py_assetbuild_reports_build_errors_by_file(project: Path) -> None:
     css = project / "shop" / "static" / "shop" / "a.css"
     css.write_text('a { background: url("missing.png") }\n', encoding="utf-8")
@@ -320,6 +335,7 @@ def add_sources(project: Path) -> None:
     (static / "app.js").write_text("var answer = 42;\n", encoding="utf-8")
 
 
+@pytest.mark.e2e
 def test_collectstatic_builds_the_release_as_manage_py_assetbuild_does(project: Path) -> None:
     add_sources(project)
     proc = run(project, "manage.py", "collectstatic", "--noinput")
@@ -341,6 +357,7 @@ def test_collectstatic_builds_the_release_as_manage_py_assetbuild_does(project: 
     assert paths(project / "release") == p
 
 
+@pytest.mark.e2e
 def test_collectstatic_clear_removes_old_plain_copies(project: Path) -> None:
     add_sources(project)
     (project / "release" / "shop").mkdir(parents=True)
@@ -351,6 +368,7 @@ def test_collectstatic_clear_removes_old_plain_copies(project: Path) -> None:
     verify_extra(project)
 
 
+@pytest.mark.e2e
 def test_collectstatic_dry_run_writes_nothing(project: Path) -> None:
     add_sources(project)
     proc = run(project, "manage.py", "collectstatic", "--noinput", "--dry-run")
@@ -358,6 +376,7 @@ def test_collectstatic_dry_run_writes_nothing(project: Path) -> None:
     assert not (project / "release").exists() or not any((project / "release").rglob("*"))
 
 
+@pytest.mark.e2e
 def test_collectstatic_link_is_refused_in_one_line(project: Path) -> None:
     add_sources(project)
     proc = run(project, "manage.py", "collectstatic", "--noinput", "--link")
@@ -367,6 +386,7 @@ def test_collectstatic_link_is_refused_in_one_line(project: Path) -> None:
     assert not (project / "release" / "manifest.json").exists()
 
 
+@pytest.mark.e2e
 def test_collectstatic_reports_build_errors_by_file(project: Path) -> None:
     css = project / "shop" / "static" / "shop" / "a.css"
     css.write_text('a { background: url("missing.png") }\n', encoding="utf-8")
@@ -376,6 +396,7 @@ def test_collectstatic_reports_build_errors_by_file(project: Path) -> None:
     assert "missing.png" in proc.stderr and "Traceback" not in proc.stderr
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("name, suffix", [("img/logo.png", "#frag"), ("css/site.css", "?v=2"),
                                           ("css/site.css", "?v=2#x")])
 def test_static_keeps_a_query_or_fragment(project: Path, name: str, suffix: str) -> None:
@@ -407,6 +428,7 @@ print(engines["jinja2"].from_string("{{ asset_url('img/nope.png#x') }}").render(
 """
 
 
+@pytest.mark.e2e
 def test_plain_missing_mode_falls_back_in_production(project: Path) -> None:
     sample_release(project / "release")
     set_missing(project, debug=False, mode="plain")
@@ -422,6 +444,7 @@ def test_plain_missing_mode_falls_back_in_production(project: Path) -> None:
         f"asset 'img/nope.png' is not in {manifest}; did you mean 'img/logo.png'?"]
 
 
+@pytest.mark.e2e
 def test_plain_missing_mode_from_the_environment(project: Path) -> None:
     sample_release(project / "release")
     proc = run(project, code=PLAIN, ASSETBUILD_MISSING="plain")
@@ -446,6 +469,7 @@ class Item(models.Model):
 """
 
 
+@pytest.mark.e2e
 def test_commands_that_serve_no_pages_run_without_a_release(project: Path) -> None:
     (project / "shop" / "models.py").write_text(MODELS, encoding="utf-8")
     (project / "shop" / "tests.py").write_text(SHOP_TESTS, encoding="utf-8")
@@ -458,6 +482,7 @@ def test_commands_that_serve_no_pages_run_without_a_release(project: Path) -> No
     assert not (project / "release").exists()
 
 
+@pytest.mark.e2e
 def test_pytest_django_runs_without_a_release(project: Path) -> None:
     (project / "test_smoke.py").write_text(
         "def test_static_url(settings):\n    assert settings.STATIC_URL == '/static/'\n",
@@ -467,6 +492,7 @@ def test_pytest_django_runs_without_a_release(project: Path) -> None:
     assert "1 passed" in proc.stdout
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("program, reload", [(["manage.py"], False), (["manage.py"], True),
                                              (["-m", "django"], False)])
 def test_runserver_stops_at_once_without_a_release(project: Path, program: list[str],
@@ -480,6 +506,7 @@ def test_runserver_stops_at_once_without_a_release(project: Path, program: list[
         "(in the build stage, run 'python manage.py assetbuild')"]
 
 
+@pytest.mark.e2e
 def test_asgi_start_up_fails_without_a_release(project: Path) -> None:
     proc = run(project, code="""\
         from django.core.asgi import get_asgi_application
@@ -531,6 +558,7 @@ def status(url: str) -> int:
         return exc.code
 
 
+@pytest.mark.e2e
 def test_debug_runserver_warns_at_start_when_it_would_404(project: Path) -> None:
     sample_release(project / "release")
     with open(project / "settings.py", "a", encoding="utf-8") as fh:
@@ -546,6 +574,7 @@ def test_debug_runserver_warns_at_start_when_it_would_404(project: Path) -> None
             in err.splitlines())
 
 
+@pytest.mark.e2e
 def test_debug_runserver_serves_the_release_with_the_finder(project: Path) -> None:
     sample_release(project / "release")
     (project / "shop" / "static" / "shop" / "plain.txt").write_text("a source\n", encoding="utf-8")

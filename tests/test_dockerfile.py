@@ -175,6 +175,7 @@ def packages(tmp_path_factory):
     return build, dict(build.env), build.workdir
 
 
+@pytest.mark.e2e
 @pytest.mark.slow
 @pytest.mark.parametrize("target", [t for t, app in TARGET_APPS.items()
                                     if (FIXTURES / app).is_dir()])

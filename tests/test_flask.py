@@ -211,6 +211,7 @@ def flask_cli(folder: Path, *args: str, **env: str) -> subprocess.CompletedProce
                           env=full_env, capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.e2e
 def test_flask_assetbuild_compile_builds_the_static_folder(tree) -> None:
     base = tree({"app.py": APP, "static/css/site.css": "body { color: red }\n",
                  "static/js/app.js": "console.log(1);\n"})
@@ -224,6 +225,7 @@ def test_flask_assetbuild_compile_builds_the_static_folder(tree) -> None:
     assert "/static/<path:filename>" in routes.stdout
 
 
+@pytest.mark.e2e
 def test_flask_assetbuild_compile_reports_errors_by_file(tree) -> None:
     base = tree({"app.py": APP, "static/a.css": 'a { background: url("nope.png") }'})
     proc = flask_cli(base, "assetbuild", "compile", ASSETBUILD_STRICT="1")
@@ -232,6 +234,7 @@ def test_flask_assetbuild_compile_reports_errors_by_file(tree) -> None:
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.e2e
 def test_flask_assetbuild_compile_needs_a_release_folder(tree) -> None:
     base = tree({"app.py": APP.replace('app.config["ASSETBUILD_MANIFEST"] = "build/static/manifest.json"\n', ""),
                  "static/a.css": "a{}"})

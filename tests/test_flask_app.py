@@ -117,6 +117,7 @@ def release_paths(base: Path) -> dict[str, str]:
     return {name: entry["path"] for name, entry in data["assets"].items()}
 
 
+@pytest.mark.e2e
 def test_blueprint_static_folders_are_compiled_under_their_url(built: Path) -> None:
     assert set(release_paths(built)) == {
         "css/site.css", "js/app.js", "js/main.mjs", "robots.txt", "favicon.ico",
@@ -127,6 +128,7 @@ def test_blueprint_static_folders_are_compiled_under_their_url(built: Path) -> N
     assert shop_css == f'h1{{background:url("{bg}")}}'  # references resolve within the folder
 
 
+@pytest.mark.e2e
 def test_url_for_blueprint_static_is_fingerprinted_and_served_immutable(built: Path, app: Flask) -> None:
     p = release_paths(built)
     with app.test_request_context():
@@ -153,6 +155,7 @@ def served_headers(response) -> dict[str, str | None]:
         "Content-Type", "Content-Encoding", "Vary", "Cache-Control", "Content-Disposition")}
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("name,media_type", [("css/site.css", "text/css; charset=utf-8"),
                                              ("js/app.js", "text/javascript; charset=utf-8"),
                                              ("js/main.mjs", "text/javascript; charset=utf-8")])
@@ -175,6 +178,7 @@ def test_text_files_and_their_twins_have_exact_headers(built: Path, app: Flask, 
         assert again.headers["Cache-Control"] == IMMUTABLE
 
 
+@pytest.mark.e2e
 def test_app_static_folder_is_left_alone(built: Path, app: Flask) -> None:
     assert app.static_folder == str(built / "static")
     client = app.test_client()
@@ -186,6 +190,7 @@ def test_app_static_folder_is_left_alone(built: Path, app: Flask) -> None:
         assert url_for("static", filename="robots.txt") == "/static/" + release_paths(built)["robots.txt"]
 
 
+@pytest.mark.e2e
 def test_url_for_keeps_a_query_and_a_fragment(built: Path, app: Flask) -> None:
     p = release_paths(built)
     with app.test_request_context():
@@ -196,6 +201,7 @@ def test_url_for_keeps_a_query_and_a_fragment(built: Path, app: Flask) -> None:
         assert url_for("static", filename="css/site.css", _anchor="a b") == f"/static/{p['css/site.css']}#a%20b"
 
 
+@pytest.mark.e2e
 def test_url_for_keeps_a_query_and_a_fragment_with_a_cdn(built: Path, monkeypatch) -> None:
     monkeypatch.setenv("ASSETBUILD_URL_PREFIX", "https://cdn.example.com/static/")
     app = import_app(built).create_app()
@@ -208,6 +214,7 @@ def test_url_for_keeps_a_query_and_a_fragment_with_a_cdn(built: Path, monkeypatc
         assert url_for("static", filename="css/site.css?v=2") == f"/static/{p['css/site.css']}?v=2"
 
 
+@pytest.mark.e2e
 def test_commands_that_serve_no_page_run_without_a_release(tree) -> None:
     base = tree(FILES)
     routes = flask_cli(base, "routes")
@@ -219,6 +226,7 @@ def test_commands_that_serve_no_page_run_without_a_release(tree) -> None:
     assert not (base / "build").exists()
 
 
+@pytest.mark.e2e
 def test_flask_run_without_a_release_stops_with_one_line(tree) -> None:
     base = tree(FILES)
     with socket.socket() as sock:
@@ -230,11 +238,13 @@ def test_flask_run_without_a_release_stops_with_one_line(tree) -> None:
     assert proc.stderr == f"Error: {manifest}: manifest not found; build it with 'assetbuild compile'\n"
 
 
+@pytest.mark.e2e
 def test_a_bad_setting_stops_a_flask_command_with_one_line(tree) -> None:
     proc = flask_cli(tree(FILES), "routes", ASSETBUILD_RELOAD="maybe")
     assert (proc.returncode, proc.stderr) == (1, "Error: ASSETBUILD_RELOAD must be true or false, not 'maybe'\n")
 
 
+@pytest.mark.e2e
 def test_a_testing_app_loads_the_release_on_first_use(tree) -> None:
     base = tree(FILES)
     app = import_app(base).create_app(testing=True)
@@ -265,6 +275,7 @@ AssetBuild(app)
 """
 
 
+@pytest.mark.e2e
 @pytest.mark.slow
 def test_flask_admin_static_files_are_fingerprinted_and_served(tree) -> None:
     pytest.importorskip("flask_admin")  # in the test extra

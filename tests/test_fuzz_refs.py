@@ -241,6 +241,7 @@ def test_js_pipeline_and_minify_then_scan_agree(text):
         [u for u, k in urls("js", text, False) if k != "sourcemap"]
 
 
+@pytest.mark.e2e
 def test_minifier_keeps_spaces_in_remote_urls(tmp_path: Path):
     """rcssmin drops spaces inside url("..."); a URL that is not rewritten must survive."""
     write_tree(tmp_path, {"src/site.css": 'a{background:url("https://cdn.example.com/My Font.woff2")}'
@@ -257,6 +258,7 @@ RELEASE_FILES = ["css/a.png", "css/img/b.png", "c.png", "css/d.png", "e.png", "c
                  "css/my image.png", "g.png", "css/h.svg"]  # every local path in PATHS
 
 
+@pytest.mark.e2e
 @settings(FUZZ, max_examples=max(EXAMPLES // 30, 10))
 @given(st.lists(css_rule(), min_size=1, max_size=6).map("\n".join))
 def test_real_build_rewrites_every_local_reference_to_an_existing_file(tmp_path_factory, text):
@@ -285,6 +287,7 @@ CRASHERS = [("js", "import '\\"), ("js", 'import "\\'), ("js", "export * from '\
             ("css", 'url("url( '), ("css", 'url("url(\\\n')]
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("kind, text", CRASHERS)
 def test_inputs_that_once_raised(kind, text, tmp_path: Path):
     check_spans(text, scan(kind, text))

@@ -22,6 +22,8 @@ import pytest
 from support.cli import read_manifest, run_cli, write_tree
 from support.release_check import all_output_bytes, check_release, sri
 
+pytestmark = pytest.mark.e2e
+
 SECRET = b"SECRET-6f1d2c0b-outside-the-source-root"
 DIAGNOSTIC = r"^(assetbuild|/.+?): (warning|error): "
 

@@ -17,6 +17,8 @@ from assetbuild.runtime import AssetNotFound, Assets
 
 from support.cli import FIXTURES, run_cli
 
+pytestmark = pytest.mark.e2e  # every test reads the manifest of one real compile
+
 NO_ENV: dict[str, str] = {}
 
 

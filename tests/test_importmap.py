@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from support.cli import read_manifest, run_cli
 
 from assetbuild.runtime import Assets
+
+pytestmark = pytest.mark.e2e
 
 
 def test_compile_writes_an_import_map_of_the_modules(tree) -> None:

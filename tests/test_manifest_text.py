@@ -9,6 +9,8 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import pytest
+
 from support.cli import read_manifest, run_cli
 from assetbuild import importmap
 from assetbuild.compress import ENCODING_SUFFIX
@@ -50,6 +52,7 @@ def test_render_json_is_json_dumps(value):
     assert render_json(value) == json.dumps(value, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
 
 
+@pytest.mark.e2e
 def test_compiled_manifest_and_import_map_match_the_reference_rendering(tree, tmp_path):
     tree({"static/js/app.mjs": "import {a} from './lib/a.js';\nexport const b = a;\n",
           "static/js/lib/a.js": "export const a = 'é';\n",

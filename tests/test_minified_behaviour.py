@@ -14,6 +14,8 @@ import pytest
 from support.cli import read_manifest, run_cli, write_tree
 from support.corpus import require_node
 
+pytestmark = pytest.mark.e2e
+
 PROBE = Path(__file__).parent / "thirdparty" / "probe.mjs"
 
 

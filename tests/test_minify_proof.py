@@ -90,6 +90,7 @@ def node_run(path: Path) -> str:
     return proc.stdout + proc.stderr
 
 
+@pytest.mark.e2e
 def test_scripts_rjsmin_breaks_come_out_minified_and_working(tmp_path: Path):
     write_tree(tmp_path / "src", CASES)
     out = tmp_path / "out"
@@ -104,6 +105,7 @@ def test_scripts_rjsmin_breaks_come_out_minified_and_working(tmp_path: Path):
         assert len(compiled.read_text()) < len(source), name  # minified, not kept as written
 
 
+@pytest.mark.e2e
 def test_a_script_no_minified_form_can_be_proven_for_ships_as_written_with_a_warning(tmp_path: Path):
     # An HTML-like comment in code: minifying could turn it into code, so nothing is tried.
     source = "var a = 1;\nvar b = a <!-- b\n;\nconsole.log(a);\n"
@@ -180,6 +182,7 @@ def scripts(draw) -> str:
     return text.replace("<!--", "< !--").replace("-->", "-- >")
 
 
+@pytest.mark.e2e
 @pytest.mark.slow  # hypothesis against acorn in node: 4-9 s of CPU
 @FUZZ
 @given(st.lists(scripts(), min_size=60, max_size=60))
@@ -203,6 +206,7 @@ def modules(draw) -> str:
     return text.replace("<!--", "< !--").replace("-->", "-- >")
 
 
+@pytest.mark.e2e
 @pytest.mark.slow  # hypothesis against acorn in node: 4-9 s of CPU
 @FUZZ
 @given(st.lists(modules(), min_size=60, max_size=60))
@@ -218,6 +222,7 @@ def test_module_specifiers_and_spans_match_acorn(texts):
         assert our_spans(text) == j["spans"], text
 
 
+@pytest.mark.e2e
 @pytest.mark.slow  # hypothesis against acorn in node: 4-9 s of CPU
 @FUZZ
 @given(st.lists(scripts(), min_size=60, max_size=60))
@@ -237,6 +242,7 @@ def test_a_proven_minified_script_has_the_source_s_syntax_tree(texts):
         assert k["tree"] == j["tree"], (text, out)
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("text", [
     "if (a) /b/.test(s)", "while (x) /y/g.exec(s)", "for (;;) /z/;", "a++ / 2 / b",
     "x = a /* c */ / 2 / b", "x = 'a' / 2 / b", "o.return / 1 / 3", "x = y\n/z/g",
@@ -251,6 +257,7 @@ def test_lexer_cases_match_acorn(text):
     assert our_spans(code) == j["spans"]
 
 
+@pytest.mark.e2e
 @pytest.mark.slow
 def test_spans_match_acorn_on_every_script_of_the_npm_corpus():
     if not NODE_MODULES.is_dir():
@@ -282,6 +289,7 @@ def test_spans_match_acorn_on_every_script_of_the_npm_corpus():
 
 # ---- stylesheets: rcssmin's output is proven too ------------------------------------------
 
+@pytest.mark.e2e
 def test_stylesheets_rcssmin_would_change_ship_as_written_with_a_warning(tmp_path: Path):
     sheets = {
         # rcssmin turns the comment into a space: a descendant combinator (.a .b) appears

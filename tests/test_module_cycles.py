@@ -7,9 +7,13 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from support.cli import read_manifest, run_cli, write_tree
 from support.corpus import require_node
 from support.outputcheck import Release, tree_bytes
+
+pytestmark = pytest.mark.e2e
 
 # a -> b -> c -> a, with main and an outside module (util) around the loop.
 LOOP = {

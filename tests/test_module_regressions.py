@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import subprocess
 
+import pytest
+
 from support.cli import read_manifest, run_cli, write_tree
 from support.corpus import require_node
+
+pytestmark = pytest.mark.e2e
 
 
 def _run_both(tmp_path, files: dict[str, str], entry: str) -> tuple[str, str, str]:

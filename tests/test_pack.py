@@ -6,8 +6,12 @@ import hashlib
 import os
 import tarfile
 
+import pytest
+
 from support.cli import run_cli
 from support.release import make_release
+
+pytestmark = pytest.mark.e2e
 
 FILES = {
     "css/site.css": b"body{color:red}",

@@ -40,6 +40,7 @@ def project(tmp_path: Path) -> Path:
     return write_tree(tmp_path, SOURCES)
 
 
+@pytest.mark.e2e
 def test_default_patterns_write_tinymce_under_plain_names(project: Path) -> None:
     assets = build(project)
     out = project / "out"
@@ -58,6 +59,7 @@ def test_default_patterns_write_tinymce_under_plain_names(project: Path) -> None
     assert run_cli("verify", out, "--extra").returncode == 0
 
 
+@pytest.mark.e2e
 def test_patterns_from_the_config_file_the_command_line_and_the_environment(project: Path) -> None:
     (project / "assetbuild.toml").write_text('plain_names = ["css/*"]\n')
     assets = build(project)
@@ -73,6 +75,7 @@ def test_patterns_from_the_config_file_the_command_line_and_the_environment(proj
     assert [n for n in assets if "plain" in assets[n]] == []
 
 
+@pytest.mark.e2e
 def test_a_bad_pattern_list_is_one_line_naming_the_setting(project: Path) -> None:
     (project / "assetbuild.toml").write_text('plain_names = ["tinymce/**", 3]\n')
     proc = run_cli("compile", project / "static", "--out", project / "out", cwd=project)
@@ -82,6 +85,7 @@ def test_a_bad_pattern_list_is_one_line_naming_the_setting(project: Path) -> Non
         "strings, got ['tinymce/**', 3]"]
 
 
+@pytest.mark.e2e
 def test_a_rebuild_replaces_changed_copies_and_leaves_unchanged_ones_alone(project: Path) -> None:
     out = project / "out"
     first = build(project)
@@ -99,6 +103,7 @@ def test_a_rebuild_replaces_changed_copies_and_leaves_unchanged_ones_alone(proje
     assert (out / SKIN).stat().st_ino == skin_inode
 
 
+@pytest.mark.e2e
 def test_a_variant_this_build_does_not_have_is_removed(project: Path) -> None:
     out = project / "out"
     assert (out / THEME).exists() is False
@@ -110,6 +115,7 @@ def test_a_variant_this_build_does_not_have_is_removed(project: Path) -> None:
     assert (out / assets[THEME]["path"]).is_file()
 
 
+@pytest.mark.e2e
 def test_a_copy_never_replaces_a_file_of_the_release(tmp_path: Path) -> None:
     write_tree(tmp_path, {"static/manifest.json": "{}", "static/a.js": "var a = 1;\n"})
     proc = run_cli("compile", tmp_path / "static", "--out", tmp_path / "out",
@@ -121,6 +127,7 @@ def test_a_copy_never_replaces_a_file_of_the_release(tmp_path: Path) -> None:
     assert run_cli("verify", tmp_path / "out", "--extra").returncode == 0
 
 
+@pytest.mark.e2e
 def test_verify_checks_copies_like_every_other_file(project: Path) -> None:
     out = project / "out"
     build(project)
@@ -135,6 +142,7 @@ def test_verify_checks_copies_like_every_other_file(project: Path) -> None:
     assert f"missing: {SKIN}.gz: not in the release folder (asset '{SKIN}')" in lines
 
 
+@pytest.mark.e2e
 def test_clean_keeps_the_current_copies_and_drops_ones_no_kept_manifest_names(project: Path) -> None:
     out = project / "out"
     build(project)
@@ -156,6 +164,7 @@ def test_a_manifest_with_a_bad_plain_field_is_refused(text: str) -> None:
                                  "path and encodings inside the release")
 
 
+@pytest.mark.e2e
 @pytest.mark.slow  # a moto S3 server, like tests/test_publish.py
 def test_publish_uploads_copies_with_short_caching_and_again_when_they_change(project: Path, tmp_path) -> None:
     from support.s3servers import start_moto
@@ -185,6 +194,7 @@ def test_publish_uploads_copies_with_short_caching_and_again_when_they_change(pr
         server.stop()
 
 
+@pytest.mark.e2e
 def test_flask_serves_copies_with_short_caching(project: Path) -> None:
     from flask import Flask
 
@@ -227,6 +237,7 @@ ROOT_URLCONF = "urls"
 """
 
 
+@pytest.mark.e2e
 def test_whitenoise_serves_copies_with_short_caching(project: Path) -> None:
     pytest.importorskip("whitenoise")
     (project / "settings.py").write_text(DJANGO_SETTINGS)
@@ -260,6 +271,7 @@ def test_whitenoise_serves_copies_with_short_caching(project: Path) -> None:
                                        "max-age=315360000, public, immutable"]
 
 
+@pytest.mark.e2e
 def test_a_build_taken_from_the_cache_puts_back_copies_another_build_replaced(project: Path) -> None:
     out, cache = project / "out", project / "cache"
     assets = build(project, "--cache", cache)

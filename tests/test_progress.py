@@ -9,6 +9,8 @@ import select
 import subprocess
 import sys
 
+import pytest
+
 from assetbuild.progress import Progress
 from support.cli import run_cli
 
@@ -44,6 +46,7 @@ def run_in_terminal(*args: str) -> tuple[int, str]:
     return proc.wait(timeout=60), b"".join(chunks).decode("utf-8", "replace")
 
 
+@pytest.mark.e2e
 def test_terminal_shows_a_bar_and_keeps_warnings_on_their_own_lines(tree, tmp_path):
     tree(FILES)
     code, screen = run_in_terminal("compile", str(tmp_path / "static"), "--out",
@@ -56,6 +59,7 @@ def test_terminal_shows_a_bar_and_keeps_warnings_on_their_own_lines(tree, tmp_pa
     assert "compiled 81 files" in screen
 
 
+@pytest.mark.e2e
 def test_log_output_has_no_bar_and_quiet_has_no_progress(tree, tmp_path):
     tree(FILES)
     proc = run_cli("compile", tmp_path / "static", "--out", tmp_path / "out", check=True)

@@ -12,7 +12,7 @@ from support.cli import run_cli
 from support.release import make_release
 from support.s3servers import start_moto
 
-pytestmark = pytest.mark.slow  # each test talks to a moto S3 server
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]  # each test talks to a moto S3 server
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
 FILES = {

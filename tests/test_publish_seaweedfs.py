@@ -12,7 +12,7 @@ from support.cli import FIXTURES, read_manifest, run_cli
 from support.release import make_release
 from support.s3servers import READONLY_ACCESS_KEY, READONLY_SECRET_KEY, SECRET_KEY, start_seaweedfs
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
 BUCKET = "assets"
 CSS_ONLY = "AKIDCSSONLY"  # may write under assets/partial/css/ only

@@ -23,7 +23,7 @@ import pytest
 from support.cli import ROOT, run_cli, write_tree
 from support.corpus import NODE_MODULES, SETUP, require_node
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
 TOOLS = ROOT / "tests" / "thirdparty"
 URL_PREFIX = "/static/"  # the default --url-prefix

@@ -50,6 +50,7 @@ def test_no_possessive_repeat_of_a_group(name):
     assert possessive_group_repeats(_parser.parse(pattern.pattern, pattern.flags)) == []
 
 
+@pytest.mark.e2e
 def test_url_after_words_is_a_reference(tree):
     """What Python 3.11.2 got wrong with a possessive repeat of a group in css._SKIP_WHEN_IDLE."""
     base = tree({"src/css/s.css": ".x{background:url(../img/a.png)}", "src/img/a.png": b"png"})

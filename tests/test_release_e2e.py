@@ -8,7 +8,11 @@ import os
 import shutil
 import tarfile
 
+import pytest
+
 from support.cli import FIXTURES, read_manifest, run_cli
+
+pytestmark = pytest.mark.e2e
 
 EXAMPLE = FIXTURES / "example"
 

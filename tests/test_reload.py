@@ -19,7 +19,7 @@ from support.release import sri
 
 from assetbuild.runtime import RELOAD_INTERVAL, Assets, ReloadingAssets
 
-pytestmark = pytest.mark.slow  # waits for running apps to notice rebuilds
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]  # waits for running apps to notice rebuilds
 
 TESTS = Path(__file__).resolve().parent
 SOURCES = {

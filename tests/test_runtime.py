@@ -185,6 +185,7 @@ def test_default_release_loads_once_from_the_environment(release: Path) -> None:
         runtime.set_default(None)
 
 
+@pytest.mark.e2e
 def test_run_time_imports_no_compiler_module(release: Path) -> None:
     """A Django app and a Flask app serving the release, import nothing of the build side:
     only the modules allowed here (a new run-time module joins the list on purpose)."""

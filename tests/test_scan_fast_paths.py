@@ -139,6 +139,7 @@ def test_source_map_after_the_last_keyword_is_found_with_lines():
     assert found == [("./a.js", "module", 1), ("m.js.map", "sourcemap", 5)]
 
 
+@pytest.mark.e2e
 def test_commonjs_file_is_copied_untouched_and_a_module_after_exports_is_rewritten(tmp_path):
     cjs = ("module.exports = function () {\n  return \"import x from './y.js'\";\n};\n"
            "exports.note = 'export * from \"./y.js\"';\n")

@@ -17,6 +17,8 @@ import pytest
 from support.cli import read_manifest, run_cli, write_tree
 from support.corpus import require_node
 
+pytestmark = pytest.mark.e2e
+
 HERE = Path(__file__).parent
 CHECK = HERE / "sourcemap" / "check.mjs"
 NODE_PACKAGES = HERE / ".sourcemap-node" / "node_modules"

@@ -6,6 +6,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from assetbuild.spool import TextSpool
 
 
@@ -16,6 +18,7 @@ def test_texts_come_back_as_they_went_in():
         assert [spool.get(*where) for where in reversed(places)] == texts[::-1]
 
 
+@pytest.mark.e2e
 def test_a_full_temporary_folder_is_a_one_line_build_error():
     script = textwrap.dedent("""
         import resource, signal

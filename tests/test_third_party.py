@@ -15,7 +15,7 @@ from support.cli import run_cli, write_tree
 from support.corpus import PACKAGES, require_node
 from support.outputcheck import Release, is_local, node_inspect, tree_bytes
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
 NAMES = sorted(PACKAGES)
 

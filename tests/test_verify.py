@@ -14,6 +14,8 @@ import pytest
 from support.cli import run_cli
 from support.release import make_release
 
+pytestmark = pytest.mark.e2e
+
 FILES = {
     "css/site.css": b"body{color:red}",
     "js/app.js": b"console.log('app')",

@@ -14,7 +14,7 @@ import pytest
 from support.cli import read_manifest, write_tree
 from support.watching import Watch
 
-pytestmark = pytest.mark.slow  # waits for `assetbuild watch` to notice saves
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]  # waits for `assetbuild watch` to notice saves
 
 pytest.importorskip("watchfiles")
 

@@ -130,6 +130,7 @@ def test_each_worker_warms_up_in_its_own_process_before_its_tasks():
     assert _warmed_in is None  # this process never ran it
 
 
+@pytest.mark.e2e
 def test_the_compiler_warm_up_loads_what_the_first_text_needs():
     code = ("import sys; from assetbuild import transform; transform.warm_up(); "
             "assert {'assetbuild.css', 'assetbuild.js'} <= set(sys.modules)")
