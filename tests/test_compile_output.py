@@ -13,7 +13,7 @@ from pathlib import Path
 import blake3
 import pytest
 
-from support.cli import FIXTURES, read_manifest, run_cli
+from support.cli import FIXTURES, read_manifest, run_cli, tree_bytes
 from support.release import sri
 from support.tree_gen import broken_links, make_tree
 
@@ -77,10 +77,6 @@ def test_hash_length(tmp_path):
     out = tmp_path / "out"
     compile_example(out, "--hash-length", "8")
     assert re.fullmatch(r"css/site\.[0-9a-f]{8}\.css", read_manifest(out)["assets"]["css/site.css"]["path"])
-
-
-def tree_bytes(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.mark.e2e

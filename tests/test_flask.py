@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import gzip
 import logging
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from flask import Flask, render_template_string, url_for
+from support.cli import flask_cli
 from support.nofiles import no_file_access
 from support.release import SAMPLE, paths, sample_release
 
@@ -202,13 +200,6 @@ app = Flask(__name__)
 app.config["ASSETBUILD_MANIFEST"] = "build/static/manifest.json"
 AssetBuild(app)
 """
-
-
-def flask_cli(folder: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("ASSETBUILD_", "FLASK_"))}
-    full_env.update(env)
-    return subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], cwd=folder,
-                          env=full_env, capture_output=True, text=True, timeout=120)
 
 
 @pytest.mark.e2e

@@ -9,13 +9,12 @@ import json
 import os
 import re
 import socket
-import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
-from support.cli import write_tree
+from support.cli import flask_cli, write_tree
 from flask import Flask, url_for
 
 from assetbuild.flask import IMMUTABLE
@@ -71,14 +70,6 @@ FILES: dict[str, str | bytes] = {
     "shop_static/icons.svg": '<svg xmlns="http://www.w3.org/2000/svg"><symbol id="dot"/></svg>',
     "child_static/child.css": "p { color: red }\n",
 }
-
-
-def flask_cli(folder: Path, *args: str, timeout: float = 300, **env_vars: str
-              ) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ASSETBUILD_", "FLASK_"))}
-    env.update(env_vars)
-    return subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], cwd=folder,
-                          env=env, capture_output=True, text=True, timeout=timeout)
 
 
 def import_app(folder: Path) -> ModuleType:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from support.cli import read_manifest, run_cli, write_tree
+from support.cli import run_cli, write_tree
 from support.release_check import all_output_bytes, check_release, sri
 
 pytestmark = pytest.mark.e2e

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from support.cli import read_manifest, run_cli, write_tree
+from support.cli import read_manifest, run_cli, tree_bytes, write_tree
 from support.corpus import require_node
-from support.outputcheck import Release, tree_bytes
+from support.outputcheck import Release
 
 pytestmark = pytest.mark.e2e
 

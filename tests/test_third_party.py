@@ -11,9 +11,9 @@ import re
 
 import pytest
 
-from support.cli import run_cli, write_tree
+from support.cli import run_cli, tree_bytes, write_tree
 from support.corpus import PACKAGES, require_node
-from support.outputcheck import Release, is_local, node_inspect, tree_bytes
+from support.outputcheck import Release, is_local, node_inspect
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 

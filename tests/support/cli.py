@@ -24,6 +24,11 @@ def write_tree(base: Path, files: dict[str, str | bytes]) -> Path:
     return base
 
 
+def tree_bytes(base: Path) -> dict[str, bytes]:
+    """Every file under *base* (relative POSIX path -> bytes): the inverse of write_tree."""
+    return {p.relative_to(base).as_posix(): p.read_bytes() for p in sorted(base.rglob("*")) if p.is_file()}
+
+
 def run_cli(*args: str | os.PathLike, cwd: Path | None = None, env: dict | None = None,
             check: bool | None = None) -> subprocess.CompletedProcess:
     """Run `python -m assetbuild ARGS` and return the finished process (text output)."""
@@ -34,6 +39,14 @@ def run_cli(*args: str | os.PathLike, cwd: Path | None = None, env: dict | None 
     if check and proc.returncode != 0:
         raise AssertionError(f"exit {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
     return proc
+
+
+def flask_cli(folder: Path, *args: str, timeout: float = 300, **env: str) -> subprocess.CompletedProcess:
+    """Run `flask --app app ARGS` in *folder* with *env* added (text output)."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("ASSETBUILD_", "FLASK_"))}
+    full_env.update(env)
+    return subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], cwd=folder,
+                          env=full_env, capture_output=True, text=True, timeout=timeout)
 
 
 def read_manifest(out: Path) -> dict:

@@ -233,8 +233,3 @@ class Release:
             if target not in listed or not (self.out / target).is_file():
                 bad.append(ref)
         return bad
-
-
-def tree_bytes(out: Path) -> dict[str, bytes]:
-    """Every file under *out* (relative POSIX path -> bytes)."""
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}

@@ -5,18 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-from pathlib import Path
 
 import pytest
 
 from assetbuild import output
 from assetbuild.diagnostics import BuildError
-
-
-def files(folder: Path) -> dict[str, bytes]:
-    """Every file under *folder* (relative POSIX path -> bytes), temporary ones included."""
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+from support.cli import tree_bytes
 
 
 def renderer(text: str, build_id: str):
@@ -31,7 +25,7 @@ def renderer(text: str, build_id: str):
 def test_write_atomic_makes_missing_folders_and_leaves_no_temporary_file(tmp_path):
     output.write_atomic(tmp_path / "a" / "b" / "f.txt", b"one")
     output.write_atomic(tmp_path / "a" / "b" / "f.txt", b"two")
-    assert files(tmp_path) == {"a/b/f.txt": b"two"}
+    assert tree_bytes(tmp_path) == {"a/b/f.txt": b"two"}
 
 
 def test_write_atomic_failure_names_the_file_and_leaves_nothing(tmp_path):
@@ -41,7 +35,7 @@ def test_write_atomic_failure_names_the_file_and_leaves_nothing(tmp_path):
     [diagnostic] = caught.value.diagnostics
     assert (diagnostic.level, diagnostic.file) == ("error", str(tmp_path / "plain" / "f.txt"))
     assert diagnostic.message == "cannot write: Not a directory"
-    assert files(tmp_path) == {"plain": b"a file, not a folder"}
+    assert tree_bytes(tmp_path) == {"plain": b"a file, not a folder"}
 
 
 def test_content_addressed_writes_a_new_name_once(tmp_path):
@@ -49,13 +43,13 @@ def test_content_addressed_writes_a_new_name_once(tmp_path):
     inode = (tmp_path / "css/a.1234.css").stat().st_ino
     assert output.write_content_addressed(tmp_path, "css/a.1234.css", b"a{}") is False
     assert (tmp_path / "css/a.1234.css").stat().st_ino == inode  # not written again
-    assert files(tmp_path) == {"css/a.1234.css": b"a{}"}
+    assert tree_bytes(tmp_path) == {"css/a.1234.css": b"a{}"}
 
 
 def test_content_addressed_replaces_a_file_of_the_wrong_size(tmp_path):
     (tmp_path / "a.1234.css").write_bytes(b"a{")  # what a killed build leaves
     assert output.write_content_addressed(tmp_path, "a.1234.css", b"a{}") is True
-    assert files(tmp_path) == {"a.1234.css": b"a{}"}
+    assert tree_bytes(tmp_path) == {"a.1234.css": b"a{}"}
 
 
 def test_content_addressed_replaces_a_symlink_of_the_same_size(tmp_path):
@@ -63,7 +57,7 @@ def test_content_addressed_replaces_a_symlink_of_the_same_size(tmp_path):
     os.symlink("elsewhere", tmp_path / "a.css")  # link text: 9 bytes, as the data below
     assert output.write_content_addressed(tmp_path, "a.css", b"a{color:}") is True
     assert not (tmp_path / "a.css").is_symlink()
-    assert files(tmp_path) == {"a.css": b"a{color:}", "elsewhere": b"secret"}
+    assert tree_bytes(tmp_path) == {"a.css": b"a{color:}", "elsewhere": b"secret"}
 
 
 def test_commit_staged_moves_the_file_or_drops_a_duplicate(tmp_path):
@@ -73,14 +67,14 @@ def test_commit_staged_moves_the_file_or_drops_a_duplicate(tmp_path):
     again = output.staging_file(tmp_path / "out")
     again.write_bytes(b"big file")
     output.commit_staged(again, tmp_path / "out", "x/big.abcd.bin")
-    assert files(tmp_path / "out") == {"x/big.abcd.bin": b"big file"}
+    assert tree_bytes(tmp_path / "out") == {"x/big.abcd.bin": b"big file"}
 
 
 def test_commit_manifest_writes_history_then_manifest(tmp_path):
     text = '{"assets": {}}\n'
     build_id, changed, sha = output.commit_manifest(tmp_path, renderer(text, "b1"))
     assert (build_id, changed, sha) == ("b1", True, hashlib.sha256(text.encode()).hexdigest())
-    assert files(tmp_path) == {"manifest.json": text.encode(), "manifests/b1.json": text.encode()}
+    assert tree_bytes(tmp_path) == {"manifest.json": text.encode(), "manifests/b1.json": text.encode()}
 
 
 def test_commit_manifest_of_the_release_in_place_changes_nothing(tmp_path):
@@ -90,13 +84,13 @@ def test_commit_manifest_of_the_release_in_place_changes_nothing(tmp_path):
     build_id, changed, sha = output.commit_manifest(tmp_path, renderer(text, "b1"))
     assert (build_id, changed, sha) == ("b1", False, hashlib.sha256(text.encode()).hexdigest())
     assert (tmp_path / "manifest.json").stat().st_ino == inode
-    assert files(tmp_path) == {"manifest.json": text.encode(), "manifests/b1.json": text.encode()}
+    assert tree_bytes(tmp_path) == {"manifest.json": text.encode(), "manifests/b1.json": text.encode()}
 
 
 def test_commit_manifest_keeps_older_history(tmp_path):
     output.commit_manifest(tmp_path, renderer("first\n", "b1"))
     assert output.commit_manifest(tmp_path, renderer("second\n", "b2"))[:2] == ("b2", True)
-    assert files(tmp_path) == {"manifest.json": b"second\n", "manifests/b1.json": b"first\n",
+    assert tree_bytes(tmp_path) == {"manifest.json": b"second\n", "manifests/b1.json": b"first\n",
                                "manifests/b2.json": b"second\n"}
 
 
@@ -108,7 +102,7 @@ def test_a_failing_render_leaves_the_release_in_place(tmp_path):
         raise RuntimeError("renderer broke")
     with pytest.raises(RuntimeError):
         output.commit_manifest(tmp_path, broken)
-    assert files(tmp_path) == {"manifest.json": b"first\n", "manifests/b1.json": b"first\n"}
+    assert tree_bytes(tmp_path) == {"manifest.json": b"first\n", "manifests/b1.json": b"first\n"}
 
 
 def test_second_name_replaces_what_is_there(tmp_path):
@@ -116,7 +110,7 @@ def test_second_name_replaces_what_is_there(tmp_path):
     (tmp_path / "d").mkdir()
     (tmp_path / "d" / "dest").write_bytes(b"old!")
     output.second_name(tmp_path / "src", tmp_path / "d" / "dest")
-    assert files(tmp_path) == {"src": b"new", "d/dest": b"new"}
+    assert tree_bytes(tmp_path) == {"src": b"new", "d/dest": b"new"}
 
 
 @pytest.mark.parametrize("a, b, same", [
