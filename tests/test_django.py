@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from support.release import make_release, paths, sample_release
+from support.release import SAMPLE, make_release, paths, sample_release, sri
 
 TESTS = Path(__file__).resolve().parent
 
@@ -97,17 +97,19 @@ def test_static_tags_and_jinja_render_fingerprinted_urls(project: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     p = paths(project / "release")
-    static_css, img, sri, script, preload, importmap = out["dtl"].split("|")
+    static_css, img, integrity, script, preload, importmap = out["dtl"].split("|")
     assert static_css == "/static/" + p["css/site.css"]
     assert img == "/static/" + p["img/logo.png"]
-    assert sri.startswith("sha384-")
-    assert script == f'<script src="/static/{p["js/app.js"]}" integrity="{sri}" crossorigin="anonymous" defer></script>'
+    assert integrity == sri(SAMPLE["js/app.js"])
+    assert script == (f'<script src="/static/{p["js/app.js"]}" integrity="{sri(SAMPLE["js/app.js"])}" '
+                      'crossorigin="anonymous" defer></script>')
     assert preload.startswith(f'<link rel="modulepreload" href="/static/{p["js/modules/util.js"]}"')
     assert importmap.startswith('<script type="importmap">{"imports":')
     assert out["static"] == "/static/" + p["js/app.js"]
     url, tag = out["jinja"].split("|")
     assert url == "/static/" + p["js/app.js"]
-    assert tag.startswith(f'<link rel="stylesheet" href="/static/{p["css/site.css"]}" integrity="sha384-')
+    assert tag == (f'<link rel="stylesheet" href="/static/{p["css/site.css"]}" '
+                   f'integrity="{sri(SAMPLE["css/site.css"])}" crossorigin="anonymous">')
 
 
 @pytest.mark.e2e

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask, render_template_string, url_for
 from support.cli import flask_cli
 from support.nofiles import no_file_access
-from support.release import SAMPLE, paths, sample_release
+from support.release import SAMPLE, paths, sample_release, sri
 
 from assetbuild import runtime
 from assetbuild.flask import AssetBuild, assets_of
@@ -58,7 +58,8 @@ def test_url_for_static_returns_the_fingerprinted_url(release: Path) -> None:
 def test_templates_get_the_jinja_globals(release: Path) -> None:
     html = make_app(release).test_client().get("/").get_data(as_text=True)
     p = paths(release)
-    assert f'href="/static/{p["css/site.css"]}" integrity="sha384-' in html
+    assert (f'<link rel="stylesheet" href="/static/{p["css/site.css"]}" '
+            f'integrity="{sri(SAMPLE["css/site.css"])}" crossorigin="anonymous">') in html
     assert f'<script src="/static/{p["js/app.js"]}">' in html
     assert '<script type="importmap">' in html
 

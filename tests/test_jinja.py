@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from jinja2 import Environment
 from support.nofiles import no_file_access
-from support.release import paths, sample_release
+from support.release import SAMPLE, paths, sample_release, sri
 
 from assetbuild import runtime
 from assetbuild.manifest import ManifestError
@@ -36,9 +36,13 @@ def test_globals_render_fingerprinted_urls_and_tags(tmp_path: Path) -> None:
     env.add_extension("assetbuild.jinja.AssetExtension")
     html = env.from_string(TEMPLATE).render()
     p = paths(tmp_path)
-    assert f'<link rel="stylesheet" href="/static/{p["css/site.css"]}" integrity="sha384-' in html
-    assert f'<script src="/static/{p["js/app.js"]}" integrity="sha384-' in html and " defer>" in html
-    assert f'<img src="/static/{p["img/logo.png"]}" data-sri="sha384-' in html
+    lines = html.splitlines()
+    assert lines[1:] == [
+        f'<link rel="stylesheet" href="/static/{p["css/site.css"]}" '
+        f'integrity="{sri(SAMPLE["css/site.css"])}" crossorigin="anonymous">',
+        f'<script src="/static/{p["js/app.js"]}" integrity="{sri(SAMPLE["js/app.js"])}" '
+        'crossorigin="anonymous" defer></script>',
+        f'<img src="/static/{p["img/logo.png"]}" data-sri="{sri(SAMPLE["img/logo.png"])}">']
     body = html.split('<script type="importmap">', 1)[1].split("</script>", 1)[0]
     assert json.loads(body)["imports"]["js/modules/util.js"] == "/static/" + p["js/modules/util.js"]
 

@@ -12,7 +12,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from support.release import make_release, paths, sample_release, sri
+from support.release import SAMPLE, make_release, paths, sample_release, sri
 from support.nofiles import no_file_access
 
 from assetbuild import runtime
@@ -115,10 +115,12 @@ def test_tags_carry_integrity_and_crossorigin(release: Path) -> None:
     assert assets.tag("js/app.js", defer=True) == (
         f'<script src="/static/{p["js/app.js"]}" integrity="{assets.integrity("js/app.js")}" '
         'crossorigin="anonymous" defer></script>')
-    assert assets.tag("js/modules/main.js").startswith(
-        f'<script type="module" src="/static/{p["js/modules/main.js"]}" integrity="sha384-')
-    assert assets.tag("js/modules/util.js", "modulepreload").startswith(
-        f'<link rel="modulepreload" href="/static/{p["js/modules/util.js"]}" integrity="sha384-')
+    assert assets.tag("js/modules/main.js") == (
+        f'<script type="module" src="/static/{p["js/modules/main.js"]}" '
+        f'integrity="{sri(SAMPLE["js/modules/main.js"])}" crossorigin="anonymous"></script>')
+    assert assets.tag("js/modules/util.js", "modulepreload") == (
+        f'<link rel="modulepreload" href="/static/{p["js/modules/util.js"]}" '
+        f'integrity="{sri(SAMPLE["js/modules/util.js"])}" crossorigin="anonymous">')
 
 
 def test_tag_attributes_are_escaped_and_validated(release: Path) -> None:
@@ -169,7 +171,7 @@ def test_after_loading_no_file_is_touched(release: Path) -> None:
         with pytest.raises(OSError):
             open(release / "manifest.json").close()  # the guard works
         assert assets.url("css/site.css").startswith("/static/css/site.")
-        assert assets.integrity("js/app.js").startswith("sha384-")
+        assert assets.integrity("js/app.js") == sri(SAMPLE["js/app.js"])
         assert "integrity=" in assets.tag("js/modules/main.js")
         assert "importmap" in assets.importmap_tag()
         with pytest.raises(AssetNotFound):
