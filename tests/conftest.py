@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from support.cli import write_tree
 from support.corpus import Builds
 

@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import pytest
-
 from support.cli import ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]  # runs the benchmark and its peers on a small corpus

@@ -16,9 +16,9 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from support.cli import FIXTURES, read_manifest, run_cli, write_tree
 
 from assetbuild import __version__
-from support.cli import FIXTURES, read_manifest, run_cli, write_tree
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]  # runs the buildpack's scripts and the framework commands in fresh app folders
 

@@ -7,10 +7,11 @@ import subprocess
 import sys
 
 import pytest
-from assetbuild import folder_lock
 from support.cli import run_cli
 from support.release import make_release
 from support.release_check import check_release
+
+from assetbuild import folder_lock
 
 pytestmark = pytest.mark.e2e
 

@@ -6,7 +6,6 @@ import shutil
 import subprocess
 
 import pytest
-
 from support.cli import read_manifest, run_cli
 
 pytestmark = pytest.mark.e2e

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import blake3
 import pytest
-
 from support.cli import FIXTURES, read_manifest, run_cli, tree_bytes
 from support.release import sri
 from support.tree_gen import broken_links, make_tree

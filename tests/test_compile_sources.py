@@ -7,7 +7,6 @@ import os
 import subprocess
 
 import pytest
-
 from support.cli import read_manifest, run_cli
 
 pytestmark = pytest.mark.e2e

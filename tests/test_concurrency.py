@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from support.release_check import check_release
 from support.tree_gen import broken_links, make_tree
 

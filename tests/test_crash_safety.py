@@ -27,7 +27,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
 from support.release_check import check_release, sri
 from support.tree_gen import broken_links, make_tree
 

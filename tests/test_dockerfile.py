@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
 from support.cli import FIXTURES, read_manifest
 
 ROOT = FIXTURES.parent

@@ -14,8 +14,8 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from support.cli import flask_cli, write_tree
 from flask import Flask, url_for
+from support.cli import flask_cli, write_tree
 
 from assetbuild.flask import IMMUTABLE
 from assetbuild.manifest import ManifestError

@@ -19,12 +19,11 @@ import pytest
 import rcssmin
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
+from support.cli import read_manifest, run_cli, write_tree
 
 from assetbuild import css, js, refs
 from assetbuild.refs import Placeholders, is_local
 from assetbuild.transform import Options, prepare_text, process
-
-from support.cli import read_manifest, run_cli, write_tree
 
 pytestmark = pytest.mark.slow  # hypothesis campaigns of hundreds of examples each
 

@@ -18,7 +18,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from support.cli import run_cli, write_tree
 from support.release_check import all_output_bytes, check_release, sri
 

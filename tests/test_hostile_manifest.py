@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from support.cli import FIXTURES, run_cli
 
 from assetbuild.flask import AssetBuild
 from assetbuild.manifest import ManifestError
 from assetbuild.runtime import AssetNotFound, Assets
-
-from support.cli import FIXTURES, run_cli
 
 pytestmark = pytest.mark.e2e  # every test reads the manifest of one real compile
 

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from support.cli import read_manifest, run_cli
 
 from assetbuild.runtime import Assets

@@ -6,12 +6,11 @@ from __future__ import annotations
 import hashlib
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-import pytest
-
 from support.cli import read_manifest, run_cli
+
 from assetbuild import importmap
 from assetbuild.compress import ENCODING_SUFFIX
 from assetbuild.manifest import Entry, Manifest, render_asset, render_json

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
-
-from assetbuild import cssproof, js, jsproof
 from support.cli import read_manifest, run_cli, write_tree
 from support.corpus import NODE_MODULES, SETUP, require_node
+
+from assetbuild import cssproof, js, jsproof
 
 ORACLE = Path(__file__).parent / "thirdparty" / "js_oracle.mjs"
 FUZZ = settings(max_examples=50, deadline=None, derandomize=True,

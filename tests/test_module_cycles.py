@@ -8,7 +8,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from support.cli import read_manifest, run_cli, tree_bytes, write_tree
 from support.corpus import require_node
 from support.outputcheck import Release

@@ -6,7 +6,6 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-
 from support.cli import read_manifest, run_cli, write_tree
 from support.corpus import require_node
 

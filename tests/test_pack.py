@@ -7,7 +7,6 @@ import os
 import tarfile
 
 import pytest
-
 from support.cli import run_cli
 from support.release import make_release
 

@@ -10,9 +10,9 @@ import subprocess
 import sys
 
 import pytest
+from support.cli import run_cli
 
 from assetbuild.progress import Progress
-from support.cli import run_cli
 
 
 FILES = {f"static/css/c{i}.css": f".c{i} {{ color: red; background: url(../img/i{i}.svg) }}\n"

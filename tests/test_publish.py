@@ -7,7 +7,6 @@ import re
 import sys
 
 import pytest
-
 from support.cli import run_cli
 from support.release import make_release
 from support.s3servers import start_moto

@@ -7,7 +7,6 @@ import gzip
 import os
 
 import pytest
-
 from support.cli import FIXTURES, read_manifest, run_cli
 from support.release import make_release
 from support.s3servers import READONLY_ACCESS_KEY, READONLY_SECRET_KEY, SECRET_KEY, start_seaweedfs

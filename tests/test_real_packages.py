@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import pytest
-
 from support.cli import ROOT, run_cli, write_tree
 from support.corpus import NODE_MODULES, SETUP, require_node
 

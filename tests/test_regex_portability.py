@@ -15,9 +15,9 @@ from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser  # type: ignore[attr-defined]
 
 import pytest
+from support.cli import read_manifest, run_cli
 
 from assetbuild import css, js
-from support.cli import read_manifest, run_cli
 
 SINGLE = {sre.LITERAL, sre.NOT_LITERAL, sre.IN, sre.ANY}
 

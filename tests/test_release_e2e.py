@@ -9,7 +9,6 @@ import shutil
 import tarfile
 
 import pytest
-
 from support.cli import FIXTURES, read_manifest, run_cli
 
 pytestmark = pytest.mark.e2e

@@ -12,8 +12,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from support.release import SAMPLE, make_release, paths, sample_release, sri
 from support.nofiles import no_file_access
+from support.release import SAMPLE, make_release, paths, sample_release, sri
 
 from assetbuild import runtime
 from assetbuild.manifest import ManifestError

@@ -13,11 +13,10 @@ import re
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.cli import read_manifest, run_cli, write_tree
 
 from assetbuild import css, js
 from assetbuild.refs import LineIndex
-
-from support.cli import read_manifest, run_cli, write_tree
 
 pytestmark = pytest.mark.slow  # hypothesis campaigns against the slow paths
 

@@ -13,7 +13,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from support.cli import read_manifest, run_cli, write_tree
 from support.corpus import require_node
 

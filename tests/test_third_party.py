@@ -10,7 +10,6 @@ import json
 import re
 
 import pytest
-
 from support.cli import run_cli, tree_bytes, write_tree
 from support.corpus import PACKAGES, require_node
 from support.outputcheck import Release, is_local, node_inspect

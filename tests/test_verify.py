@@ -10,7 +10,6 @@ import sys
 import tarfile
 
 import pytest
-
 from support.cli import run_cli
 from support.release import make_release
 

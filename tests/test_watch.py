@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from support.cli import read_manifest, write_tree
 from support.watching import Watch
 

@@ -9,8 +9,8 @@ import gzip
 import hashlib
 import json
 import posixpath
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 SAMPLE = {
     "css/site.css": b"body{color:#123456}",

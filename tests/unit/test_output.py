@@ -7,10 +7,10 @@ import hashlib
 import os
 
 import pytest
+from support.cli import tree_bytes
 
 from assetbuild import output
 from assetbuild.diagnostics import BuildError
-from support.cli import tree_bytes
 
 
 def renderer(text: str, build_id: str):
