@@ -20,7 +20,8 @@ from support.cli import FIXTURES, read_manifest, run_cli, write_tree
 
 from assetbuild import __version__
 
-pytestmark = [pytest.mark.slow, pytest.mark.e2e]  # runs the buildpack's scripts and the framework commands in fresh app folders
+# Runs the buildpack's scripts and the framework commands in fresh app folders.
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
 # Example apps and the command the buildpack compiles each with.
 COMMANDS = {"example": "assetbuild compile", "flask_app": "flask assetbuild compile",
