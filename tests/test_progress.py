@@ -14,7 +14,6 @@ from support.cli import run_cli
 
 from assetbuild.progress import Progress
 
-
 FILES = {f"static/css/c{i}.css": f".c{i} {{ color: red; background: url(../img/i{i}.svg) }}\n"
          for i in range(40)}
 FILES.update({f"static/img/i{i}.svg": '<svg xmlns="http://www.w3.org/2000/svg"></svg>\n'

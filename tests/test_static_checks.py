@@ -15,6 +15,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+pytestmark = pytest.mark.e2e  # runs mypy and ruff
+
 
 @pytest.mark.parametrize("command", [
     ["mypy", "assetbuild"],

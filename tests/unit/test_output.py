@@ -1,16 +1,20 @@
-"""Unit tests of assetbuild.output: atomic writes, content-addressed files, the manifest
-commit. Each test works in a fresh folder and looks at the files left behind."""
+"""Unit tests of assetbuild.output: atomic writes and their temporary names, content-addressed
+files, the manifest commit. Each test works in a fresh folder and looks at what is left."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
+from pathlib import Path
 
 import pytest
 from support.cli import tree_bytes
 
 from assetbuild import output
+from assetbuild.cache import Cache
 from assetbuild.diagnostics import BuildError
+from assetbuild.output import second_name, staging_file, temp_path, write_atomic
 
 
 def renderer(text: str, build_id: str):
@@ -20,12 +24,6 @@ def renderer(text: str, build_id: str):
         write(text[3:])
         return build_id
     return render
-
-
-def test_write_atomic_makes_missing_folders_and_leaves_no_temporary_file(tmp_path):
-    output.write_atomic(tmp_path / "a" / "b" / "f.txt", b"one")
-    output.write_atomic(tmp_path / "a" / "b" / "f.txt", b"two")
-    assert tree_bytes(tmp_path) == {"a/b/f.txt": b"two"}
 
 
 def test_write_atomic_failure_names_the_file_and_leaves_nothing(tmp_path):
@@ -123,3 +121,40 @@ def test_same_bytes(tmp_path, a, b, same):
     if b is not None:
         (tmp_path / "b").write_bytes(b)
     assert output.same_bytes(tmp_path / "a", tmp_path / "b") is same
+
+
+def test_temporary_names_are_hidden_unique_and_beside_the_target(tmp_path: Path) -> None:
+    names = {temp_path(tmp_path / "manifest.json") for _ in range(100)}
+    assert len(names) == 100
+    for name in names:
+        assert os.path.dirname(name) == str(tmp_path)
+        assert re.fullmatch(rf"\.manifest\.json\.{os.getpid()}\.[0-9a-f]{{12}}\.tmp",
+                            os.path.basename(name))
+    assert re.fullmatch(rf"\.staging\.{os.getpid()}\.[0-9a-f]{{12}}\.tmp", staging_file(tmp_path).name)
+
+
+def test_write_atomic_makes_the_folder_and_replaces_the_file(tmp_path: Path) -> None:
+    target = tmp_path / "new" / "folder" / "a.json"
+    write_atomic(target, b"one")
+    write_atomic(str(target), b"two", durable=True)
+    assert target.read_bytes() == b"two"
+    assert os.listdir(target.parent) == ["a.json"]
+
+
+def test_a_failed_rename_leaves_what_was_there_and_no_temporary_file(tmp_path: Path) -> None:
+    (tmp_path / "a.json").mkdir()  # a folder where the file should go: the rename fails
+    (tmp_path / "a.json" / "kept").write_bytes(b"old")
+    with pytest.raises(BuildError):
+        write_atomic(tmp_path / "a.json", b"new")
+    assert sorted(os.listdir(tmp_path)) == ["a.json"]
+    assert (tmp_path / "a.json" / "kept").read_bytes() == b"old"
+
+
+def test_second_name_and_cache_entries_leave_no_temporary_file(tmp_path: Path) -> None:
+    (tmp_path / "a.json").write_bytes(b"data")
+    second_name(tmp_path / "a.json", tmp_path / "history" / "b.json")
+    assert (tmp_path / "history" / "b.json").read_bytes() == b"data"
+    cache = Cache(tmp_path / "cache")
+    cache.put_json("0123abcd", {"x": 1})
+    assert cache.get_json("0123abcd") == {"x": 1}
+    assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]
