@@ -17,13 +17,13 @@ def test_quick_benchmark_writes_a_report_with_every_measure(tmp_path):
     proc = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--work", str(tmp_path),
          "--report", str(report), "--only", "cp", "hash", "work", "work_br", "django", "ab_default",
-         "ab_cold", "ab_warm", "ab_changed"], capture_output=True, text=True, timeout=300)
+         "ab_cold", "ab_unproven", "ab_warm", "ab_changed"], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
     results = json.loads((tmp_path / "results.json").read_text())
     measures = results["scales"]["1"]["measures"]
     assert set(measures) == {"cp", "hash", "work", "work_br", "django", "ab_default", "ab_cold",
-                             "ab_warm", "ab_changed"}
+                             "ab_unproven", "ab_warm", "ab_changed"}
     for key, res in measures.items():
         assert res["error"] is None and res["median"] > 0, key
         assert res["tree_rss"] > 0, key
