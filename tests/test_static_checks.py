@@ -26,3 +26,15 @@ def test_checker_finds_nothing(command: list[str]) -> None:
     proc = subprocess.run([sys.executable, "-m", *command], cwd=ROOT, capture_output=True,
                           text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_no_tracked_symlink_leaves_the_checkout() -> None:
+    """A committed link to a machine's own path (once tests/.npm-corpus -> /work/...) breaks
+    every other clone; links inside the repository are fine."""
+    listing = subprocess.run(["git", "ls-files", "-s"], cwd=ROOT, capture_output=True,
+                             text=True, check=True).stdout
+    links = [line.split("\t", 1)[1] for line in listing.splitlines()
+             if line.startswith("120000 ")]
+    escaping = [name for name in links
+                if not (ROOT / name).resolve().is_relative_to(ROOT.resolve())]
+    assert escaping == []
