@@ -12,7 +12,7 @@ from __future__ import annotations
 import heapq
 import re
 import sys
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from assetbuild import bundle, graph, sources
 from assetbuild.config import Config
@@ -24,7 +24,14 @@ from assetbuild.spool import TextSpool
 from assetbuild.transform import (Options, Outcome, Part, Text, Written, finish, finish_bundle,
                                   finish_text, gets_sourcemap, process)
 
-Task = tuple[str, Callable[..., Any], tuple[Any, ...]]  # (asset, function, arguments)
+
+class Rewrite(NamedTuple):
+    """A rewrite ready to run in a worker: ``function(*args)`` writes *asset* (a loop of
+    modules: several) and returns its Written (a list of them)."""
+
+    asset: str
+    function: Callable[..., Any]
+    args: tuple[Any, ...]
 
 
 class Linker:
@@ -90,28 +97,29 @@ class Linker:
             self._release_held_map(name)
         self._arrived(_arrival(name))
 
-    def next_task(self) -> Task | None:
+    def next_task(self) -> Rewrite | None:
         """The next rewrite whose references are all written (largest first), or None."""
         if self._copies:
             name = self._copies.pop()
-            return name, copy_source, (name, self.found[name].path, self.opts)
+            return Rewrite(name, copy_source, (name, self.found[name].path, self.opts))
         if not self._ready:
             return None
         _, name = heapq.heappop(self._ready)
         if name in self._loops:
-            return name, finish_cycle, ([self._member(m) for m in self._loops[name]], self.opts)
+            return Rewrite(name, finish_cycle, ([self._member(m) for m in self._loops[name]], self.opts))
         if name in self.bundles and gets_sourcemap(name, self.opts):
-            return name, finish_bundle, (name, self.bundles[name].kind, self._bundle_parts(name),
-                                         self.opts)
+            return Rewrite(name, finish_bundle, (name, self.bundles[name].kind,
+                                                 self._bundle_parts(name), self.opts))
         if name in self.bundles:
             data = self._bundle_bytes(name)
-            return name, finish, (name, data, self.opts, False, 0)
+            return Rewrite(name, finish, (name, data, self.opts))
         text = self.texts[name]
         body = self._body(name)
         sourcemap = self.spool.get(*self.maps[name]) if name in self.maps else None
-        return name, finish_text, (name, body, text.placeholder_prefix, self._urls(text, name),
-                                   self.opts, text.is_module, self.found[name].size, sourcemap,
-                                   self._input_map(name, text) if sourcemap else None)
+        return Rewrite(name, finish_text, (name, body, text.placeholder_prefix,
+                                           self._urls(text, name), self.opts, text.is_module,
+                                           self.found[name].size, sourcemap,
+                                           self._input_map(name, text) if sourcemap else None))
 
     def task_done(self, name: str, written: Written | list[Written]) -> None:
         if isinstance(written, list):  # a loop of modules: all written, then all arrived
