@@ -21,6 +21,10 @@ from assetbuild.workers import Done, Pool, Task
 
 BATCH_BYTES = 4 << 20  # a batch is cut at about this many bytes of sources...
 BATCH_FILES = 64  # ...or this many files
+# Tasks sent to a worker ahead of its results: more lets the workers go on while this
+# process is busy with other things (it never waits for this process), fewer lets urgent
+# tasks (rewrites) overtake them.
+DEPTH = 2
 MAX_IN_FLIGHT = 32  # rewrites handed to workers and not yet written (bounds the bytes held)
 HASH_CHUNK = 1000  # sources hashed per worker task when checking the build cache
 T = TypeVar("T")
@@ -71,7 +75,8 @@ class InlinePool:
 
     size = 0  # worker processes
 
-    def submit(self, fn: Callable[..., T], *args: object, urgent: bool = False) -> Task[T]:
+    def submit(self, fn: Callable[..., T], *args: object, urgent: bool = False,
+               ahead: int = DEPTH) -> Task[T]:
         return Done(fn, *args)
 
     def wait(self, tasks: Iterable[Task]) -> None:
@@ -119,7 +124,7 @@ class Scheduler:
         while True:
             self._start_rewrites()
             while len(queued) < self.batches_in_flight and (batch := next(todo, None)):
-                queued.append(self.pool.submit(process_batch, batch, opts))
+                queued.append(self.pool.submit(process_batch, batch, opts, ahead=DEPTH))
             if not queued:
                 return
             self._wait([queued[0]])
@@ -137,8 +142,8 @@ class Scheduler:
 
     def _start_rewrites(self) -> None:
         while len(self.rewrites) < MAX_IN_FLIGHT and (rewrite := self.linker.next_task()):
-            self.rewrites[self.pool.submit(rewrite.function, *rewrite.args, urgent=True)] = \
-                rewrite.asset
+            task = self.pool.submit(rewrite.function, *rewrite.args, urgent=True, ahead=DEPTH)
+            self.rewrites[task] = rewrite.asset
 
     def _wait(self, also: list[Task]) -> None:
         """Until a rewrite or one of *also* is done; record the rewrites done."""

@@ -21,7 +21,6 @@ from typing import Any, Callable, Generic, Iterable, TypeVar
 from assetbuild.diagnostics import BuildError, error
 
 T = TypeVar("T")
-DEPTH = 2  # tasks sent to a worker ahead of its results: it never waits for this process
 PIPE_BYTES = 1 << 20  # a large pipe: fewer wake-ups for large texts (Linux may refuse)
 _HEADER = struct.Struct("<Q")
 _F_SETPIPE_SZ = 1031
@@ -97,11 +96,11 @@ class Pool:
         self.close(kill=kind is not None)
 
     def submit(self, fn: Callable[..., T], *args: Any, urgent: bool = False,
-               ahead: int = DEPTH) -> Task[T]:
+               ahead: int = 1) -> Task[T]:
         """Queue ``fn(*args)`` (*fn* must be a module-level function); urgent tasks are
         sent before the others still queued. The task is sent to a worker with fewer
-        than *ahead* tasks not done: more lets the workers go on while this process is
-        busy with other things, fewer lets urgent tasks overtake it."""
+        than *ahead* tasks not done (how far ahead is the scheduler's choice:
+        schedule.DEPTH)."""
         message = pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL)
         task: Task[T] = Task(_HEADER.pack(len(message)) + message)
         del message
