@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -203,7 +203,7 @@ class _Tally:
         self.files = len(plan.found)
         self.files_done = len(plan.found) - len(plan.todo)
         self.bytes_in = sum(plan.found[name].size for name in plan.done if name in plan.found)
-        self.file_warnings: dict[str, list[Diagnostic]] = {}  # kept in the ledger
+        self.file_warnings: dict[str, Sequence[Diagnostic]] = {}  # kept in the ledger
         self.linker: Linker | None = None
 
     def take(self, outcome: Outcome) -> None:

@@ -18,8 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -114,7 +113,7 @@ def check(config: Config, opts: Options, found: dict[str, sources.Source],
 
 
 def record(cache_dir: Path, plan: Plan, release: dict[str, str], bytes_in: int,
-           warnings: list[Diagnostic], file_warnings: dict[str, list[Diagnostic]],
+           warnings: list[Diagnostic], file_warnings: dict[str, Sequence[Diagnostic]],
            targets: dict[str, list[str | None]], missing: dict[str, list[Diagnostic]]) -> None:
     """Record the build just committed: the build record (*release*: the sha256 of its
     manifest and import map; *warnings*: those after the scan) and the ledger (*targets*
@@ -128,7 +127,7 @@ def record(cache_dir: Path, plan: Plan, release: dict[str, str], bytes_in: int,
     save(cache, release["manifest"], memo.settings, {
         name: previous[name] if previous and name in done else Record(
             digest, sorted({t for t in targets.get(name, ()) if t}),
-            file_warnings.get(name, []) + missing.get(name, []))
+            [*file_warnings.get(name, ()), *missing.get(name, ())])
         for name, digest in zip(plan.found, memo.digests)})
 
 
@@ -235,8 +234,7 @@ def _kept(previous: dict[str, Record] | None, release: dict,
 
 # -- the ledger ----------------------------------------------------------------------------
 
-@dataclass(slots=True)
-class Record:
+class Record(NamedTuple):
     """One source in a ledger."""
 
     digest: str  # blake3 of its bytes, hex

@@ -72,15 +72,14 @@ class Linker:
     def add(self, outcome: Outcome) -> None:
         """Take one worker outcome: a finished asset, or a text that may have to wait."""
         name = sys.intern(outcome.logical)  # one copy of the name, shared with the scan's
-        if outcome.written is not None:
-            outcome.written.logical = name
-            self._done(name, outcome.written)
+        if outcome.written is not None:  # rebuilt around the shared name (half _replace's cost)
+            self._done(name, Written(name, *outcome.written[1:]))
         elif outcome.text is not None:
             text = outcome.text
             self.bodies[name] = self.spool.put(text.body)
             if text.sourcemap is not None:
                 self.maps[name] = self.spool.put(text.sourcemap)
-            text.body, text.logical, text.sourcemap = "", name, None
+            text = text._replace(logical=name, body="", sourcemap=None)  # the spool has those
             self.texts[name] = text
             resolved = [self._resolve(name, ref) for ref in text.refs]
             self.targets[name] = resolved

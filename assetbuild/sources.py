@@ -9,16 +9,15 @@ import os
 import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from assetbuild.diagnostics import Diagnostic, UsageError, warning
 from assetbuild.manifest import MANIFEST_NAME
 from assetbuild.paths import is_inside, is_within
 
 
-@dataclass(frozen=True, slots=True)
-class Source:
+class Source(NamedTuple):
     """One file found under a source root (kept small: a large tree has many)."""
 
     logical: str  # POSIX path relative to its root
