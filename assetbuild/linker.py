@@ -12,7 +12,8 @@ from __future__ import annotations
 import heapq
 import re
 import sys
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from assetbuild import bundle, graph, sources
 from assetbuild.config import Config
@@ -21,8 +22,18 @@ from assetbuild.diagnostics import BuildError, Diagnostic, error, warning
 from assetbuild.refs import Placeholders, Ref, new_url, resolve, resolve_absolute_url
 from assetbuild.sourcemap import MapError, read_input_map
 from assetbuild.spool import TextSpool
-from assetbuild.transform import (Options, Outcome, Part, Text, Written, finish, finish_bundle,
-                                  finish_text, gets_sourcemap, process)
+from assetbuild.transform import (
+    Options,
+    Outcome,
+    Part,
+    Text,
+    Written,
+    finish,
+    finish_bundle,
+    finish_text,
+    gets_sourcemap,
+    process,
+)
 
 
 class Rewrite(NamedTuple):
@@ -282,7 +293,7 @@ class Linker:
             if name is None and problem is None:
                 return None
         level = error if self.config.strict else warning
-        if problem:
+        if problem or name is None:  # resolve() gives a name, or a problem
             diag = level(f"reference '{ref.url}' not rewritten: {problem}",
                          file=self._file(referrer), line=ref.line)
         elif name in self.found or name in self.bundles:
@@ -395,7 +406,7 @@ def copy_source(logical: str, file: str, opts: Options) -> Written:
     """The source *file* written as it is (a held map that no map replaced)."""
     outcome = process(logical, file, opts)
     if outcome.written is None:
-        raise BuildError(outcome.diagnostics)
+        raise BuildError(list(outcome.diagnostics))
     return outcome.written
 
 

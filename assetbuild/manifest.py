@@ -10,10 +10,11 @@ import hashlib
 import json
 import os
 import posixpath
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring
 from pathlib import Path
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 MANIFEST_NAME = "manifest.json"
 FORMAT_VERSION = 1
@@ -71,7 +72,7 @@ class Manifest:
     def dumps(self) -> str:
         return self.rendered()[1]
 
-    def rendered(self) -> tuple["Manifest", str]:
+    def rendered(self) -> tuple[Manifest, str]:
         """This manifest with its build id filled in, and its text."""
         chunks: list[str] = []
         build_id = write_text(((name, self.assets[name].to_json()) for name in sorted(self.assets)),
@@ -260,7 +261,7 @@ def _parse_entry(name: str, item: object, source: str) -> Entry:
     if not isinstance(item, dict):
         raise ManifestError(f"{where}: expected an object")
     path, size, integrity = item.get("path"), item.get("size"), item.get("integrity")
-    if not safe_relative_path(path):
+    if not isinstance(path, str) or not safe_relative_path(path):
         raise ManifestError(f"{where}: path {path!r} is not a relative path inside the release")
     if not isinstance(size, int) or isinstance(size, bool) or size < 0:
         raise ManifestError(f"{where}: size must be a non-negative integer")

@@ -11,8 +11,8 @@ import bisect
 import contextlib
 import os
 import posixpath
-from collections.abc import Sequence
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from collections.abc import Callable, Sequence
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -163,6 +163,7 @@ def prepare_text(logical: str, kind: str, text: str, minify: bool, url_prefix: s
             if kind == "css":
                 body = css.minify(body)
             else:
+                assert skeleton is not None  # walked above for every script to minify
                 body = js.minify_proven(text, skeleton, _protected_attempt(text, body, refs, holders))
         except (js.Unminifiable, css.Unminifiable) as exc:
             diagnostics.append(warning(f"not minified: {exc}", file=file))
@@ -200,7 +201,8 @@ def _map(result: Text, text: str, refs: list[Ref], kept: list[int], holders: Pla
     return result._replace(body=body, sourcemap=mapped, input_map=own[-1].url if own else None)
 
 
-def _protected_attempt(text: str, body: str, refs: list[Ref], holders: Placeholders):
+def _protected_attempt(text: str, body: str, refs: list[Ref], holders: Placeholders
+                       ) -> Callable[[list[js.Edit], bool], tuple[str, str]]:
     """A js.minify_proven attempt that minifies *body* (*text* with *refs* swapped for
     placeholders) and shows the proof the output with the references put back."""
     from assetbuild import js
@@ -220,7 +222,9 @@ def _protected_edits(edits: list[tuple[int, int, str | None]], refs: list[Ref],
     swapped for its placeholder); None when an edit begins or ends inside a reference."""
     if not edits or not refs:
         return edits
-    starts, ends, shifts = [], [], [0]
+    starts: list[int] = []
+    ends: list[int] = []
+    shifts = [0]
     for i, ref in enumerate(refs):  # numbered as protect() does
         if ends and ref.start < ends[-1]:
             return None  # not in the text's order

@@ -16,7 +16,8 @@ import signal
 import struct
 import traceback
 from collections import deque
-from typing import Any, Callable, Generic, Iterable, TypeVar
+from collections.abc import Callable, Iterable
+from typing import Any, Generic, TypeVar
 
 from assetbuild.diagnostics import BuildError, error
 
