@@ -17,14 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from assetbuild import __version__, bundle, folder_lock, importmap, incremental, paths, plain, schedule, sources
+from assetbuild import __version__, bundle, folder_lock, incremental, paths, plain, schedule, sources
 from assetbuild.compress import BROTLI_DEFAULT_QUALITY, brotli_available
 from assetbuild.config import Config
 from assetbuild.diagnostics import BuildError, Diagnostic, UsageError, counted, error
 from assetbuild.importmap import IMPORTMAP_NAME
 from assetbuild.linker import Linker
-from assetbuild.manifest import PlainCopy, render_entry, write_rendered
+from assetbuild.manifest import PlainCopy
 from assetbuild.output import commit_manifest, write_atomic
+from assetbuild.render import importmap_text, render_entry, write_manifest
 from assetbuild.spool import TextSpool
 from assetbuild.transform import Options, Outcome, Written, gets_sourcemap
 from assetbuild.workers import Pool
@@ -258,7 +259,7 @@ def _commit(out_dir: Path, written: dict[str, Written], copies: dict[str, PlainC
     """Write importmap.json, then manifest.json (the commit point), entry by entry; an
     asset with a copy under its plain name gets a "plain" field."""
     modules = {n: w.entry() for n, w in written.items() if w.is_module}
-    map_path, map_data = out_dir / IMPORTMAP_NAME, importmap.dumps(modules).encode("utf-8")
+    map_path, map_data = out_dir / IMPORTMAP_NAME, importmap_text(modules).encode("utf-8")
     if not map_path.is_file() or map_path.read_bytes() != map_data:
         write_atomic(map_path, map_data)
     map_digest = hashlib.sha256(map_data).hexdigest()
@@ -266,7 +267,7 @@ def _commit(out_dir: Path, written: dict[str, Written], copies: dict[str, PlainC
     names = sorted(written)
 
     def render(write: Callable[[str], object]) -> str:
-        return write_rendered(((n, written[n].rendered() if n not in copies else render_entry(
+        return write_manifest(((n, written[n].rendered() if n not in copies else render_entry(
             {**written[n].entry().to_json(), "plain": copies[n].to_json()})) for n in names),
                               f"assetbuild {__version__}", write)
     build_id, changed, manifest_digest = commit_manifest(out_dir, render)

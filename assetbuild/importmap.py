@@ -1,6 +1,6 @@
 """The import map of a release: bare and relative module specifiers to fingerprinted files.
 
-The compiler writes it as ``importmap.json`` beside ``manifest.json``. Its URLs are relative
+The compiler writes it (render.importmap_text) as ``importmap.json`` beside ``manifest.json``. Its URLs are relative
 to the release folder (``./js/app.1f3a9c0d.js``), so it stays valid whatever URL the release
 is served under; the run-time side swaps ``./`` for the URL prefix when it renders the map.
 Every ES-module entry of the manifest (``"module": true``) gets two specifiers: its logical
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from assetbuild.manifest import Entry, ManifestError, read_json, render_json, safe_relative_path
+from assetbuild.manifest import Entry, ManifestError, read_json, safe_relative_path
 
 IMPORTMAP_NAME = "importmap.json"
 
@@ -31,11 +31,6 @@ def build(assets: Mapping[str, Entry]) -> dict[str, Any]:
         imports["./" + name] = target
         integrity[target] = entry.integrity
     return {"imports": imports, "integrity": integrity}
-
-
-def dumps(assets: Mapping[str, Entry]) -> str:
-    """``importmap.json`` text for *assets*: sorted keys, UTF-8, trailing newline."""
-    return render_json(build(assets))
 
 
 def parse(data: bytes | str, source: str = IMPORTMAP_NAME) -> dict[str, Any]:

@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, NamedTuple
 from assetbuild import compress, fingerprint, media_types
 from assetbuild.cache import Cache
 from assetbuild.diagnostics import Diagnostic, warning
-from assetbuild.manifest import Entry, render_quoted
+from assetbuild.manifest import Entry
 from assetbuild.output import commit_staged, staging_file, write_content_addressed
 from assetbuild.refs import Placeholders, Ref, is_local
+from assetbuild.render import render_quoted
 
 if TYPE_CHECKING:
     from assetbuild import js

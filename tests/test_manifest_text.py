@@ -13,7 +13,8 @@ from support.cli import read_manifest, run_cli
 
 from assetbuild import importmap
 from assetbuild.compress import ENCODING_SUFFIX
-from assetbuild.manifest import Entry, Manifest, render_asset, render_json
+from assetbuild.manifest import Entry, Manifest
+from assetbuild.render import render_entry, render_json, write_manifest
 from assetbuild.transform import Written
 
 NAMES = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=12)
@@ -40,9 +41,12 @@ def reference_text(manifest: Manifest) -> str:
 @settings(max_examples=300, deadline=None)
 @given(st.dictionaries(NAMES, ENTRIES, max_size=6), st.text(max_size=10))
 def test_streamed_manifest_text_is_the_sorted_indented_json(assets, generator):
-    manifest, text = Manifest(assets, generator).rendered()
+    chunks: list[str] = []
+    build_id = write_manifest(((name, render_entry(assets[name].to_json())) for name in sorted(assets)),
+                              generator, chunks.append)
+    text = "".join(chunks)
     assert text == reference_text(Manifest(assets, generator))
-    assert json.loads(text)["build_id"] == manifest.build_id
+    assert json.loads(text)["build_id"] == build_id
 
 
 @settings(max_examples=200, deadline=None)
@@ -80,7 +84,8 @@ def test_a_written_asset_renders_like_its_entry(path, size, integrity, encodings
     the same text as rendering the entry's fields, whatever the path holds."""
     written = Written("name", path, size, integrity, tuple(encodings), is_module=module)
     variants = sorted((enc, path + ENCODING_SUFFIX[enc]) for enc in encodings)
-    assert written.rendered() == render_asset(path, size, integrity, variants, module)
+    assert written.rendered() == render_entry({"path": path, "size": size, "integrity": integrity,
+                                               "encodings": dict(variants), **({"module": True} if module else {})})
     pretty, compact = written.rendered()
     assert json.loads(pretty) == json.loads(compact) == {
         "path": path, "size": size, "integrity": integrity, **({"module": True} if module else {}),
