@@ -31,7 +31,7 @@ from assetbuild.compress import ENCODING_SUFFIX
 from assetbuild.config import Config
 from assetbuild.diagnostics import Diagnostic
 from assetbuild.importmap import IMPORTMAP_NAME
-from assetbuild.manifest import MANIFEST_NAME
+from assetbuild.manifest import MANIFEST_NAME, ManifestError, check_entry
 from assetbuild.output import HISTORY_DIR
 from assetbuild.transform import TRANSFORM_VERSION, Options, Written
 from assetbuild.workers import Pool
@@ -302,15 +302,15 @@ def to_redo(records: dict[str, Record], digests: dict[str, str],
 
 
 def written_from_manifest(name: str, entry: Any, size_in: int) -> Written | None:
-    """The Written of an asset as the manifest in place lists it (None if malformed)."""
+    """The Written of an asset as the manifest in place lists it: None unless the entry
+    passes the manifest's own check and names its variants as this build would."""
     try:
-        path, size, integrity, encodings = (entry["path"], entry["size"], entry["integrity"],
-                                            entry["encodings"])
-        if not (isinstance(path, str) and type(size) is int and isinstance(integrity, str)
-                and all(ENCODING_SUFFIX.get(enc) and rel == path + ENCODING_SUFFIX[enc]
-                        for enc, rel in encodings.items())):
-            return None
-        return Written(name, path, size, integrity, tuple(sorted(encodings)), size_in, 0,
-                       entry.get("module") is True)
-    except (KeyError, TypeError, AttributeError):
+        data = check_entry(name, entry)
+    except ManifestError:
         return None
+    path, encodings = data["path"], data.get("encodings", {})
+    if not all(ENCODING_SUFFIX.get(enc) and rel == path + ENCODING_SUFFIX[enc]
+               for enc, rel in encodings.items()):
+        return None
+    return Written(name, path, data["size"], data["integrity"], tuple(sorted(encodings)), size_in,
+                   0, data.get("module") is True)

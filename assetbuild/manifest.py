@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,10 +71,10 @@ def safe_relative_path(value: object) -> bool:
     """True when *value* is a relative POSIX path that stays inside the release folder."""
     if not isinstance(value, str) or not value or "\\" in value or "\x00" in value:
         return False
-    if value.startswith("/") or posixpath.isabs(value) or ":" in value.split("/", 1)[0]:
+    if value.startswith("/") or ":" in value.partition("/")[0]:
         return False
-    parts = value.split("/")
-    return all(part not in ("", ".", "..") for part in parts)
+    parts = value.split("/")  # no empty, "." or ".." part (membership tests run in C)
+    return "" not in parts and "." not in parts and ".." not in parts
 
 
 def read_json(data: bytes | str, source: str) -> Any:
@@ -103,36 +102,58 @@ def parse(data: bytes | str, source: str = MANIFEST_NAME) -> Manifest:
         raise ManifestError(f"{source}: 'assets' must be an object")
     entries: dict[str, Entry] = {}
     for name, item in assets.items():
-        entries[name] = _parse_entry(name, item, source)
+        entries[name] = parse_entry(name, item, source)
     return Manifest(assets=entries, generator=str(raw.get("generator", "")),
                     build_id=str(raw.get("build_id", "")))
 
 
-def _parse_entry(name: str, item: object, source: str) -> Entry:
-    where = f"{source}: asset {name!r}"
+def parse_entry(name: str, item: object, source: str = MANIFEST_NAME) -> Entry:
+    """The manifest entry of asset *name*, validated (check_entry); ManifestError naming
+    *source* on any defect."""
+    data = check_entry(name, item, source)
+    extra = {k: v for k, v in data.items() if k not in ("path", "size", "integrity", "encodings")}
+    return Entry(path=data["path"], size=data["size"], integrity=data["integrity"],
+                 encodings=data.get("encodings", {}), extra=extra)
+
+
+def check_entry(name: str, item: object, source: str = MANIFEST_NAME) -> dict[str, Any]:
+    """*item*, the manifest entry of asset *name*, once checked: the one validation of an
+    entry, for the run-time reader (parse_entry) and for the build, which takes entries of
+    the release in place as they are (incremental.written_from_manifest). ManifestError
+    naming *source* on any defect."""
     if not isinstance(item, dict):
-        raise ManifestError(f"{where}: expected an object")
+        raise _bad_entry(source, name, "expected an object")
     path, size, integrity = item.get("path"), item.get("size"), item.get("integrity")
     if not isinstance(path, str) or not safe_relative_path(path):
-        raise ManifestError(f"{where}: path {path!r} is not a relative path inside the release")
+        raise _bad_entry(source, name, f"path {path!r} is not a relative path inside the release")
     if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-        raise ManifestError(f"{where}: size must be a non-negative integer")
+        raise _bad_entry(source, name, "size must be a non-negative integer")
     if not isinstance(integrity, str) or "-" not in integrity:
-        raise ManifestError(f"{where}: integrity must be a string like 'sha384-...'")
+        raise _bad_entry(source, name, "integrity must be a string like 'sha384-...'")
     encodings = item.get("encodings", {})
-    if not isinstance(encodings, dict) or not all(
-            isinstance(k, str) and safe_relative_path(v) for k, v in encodings.items()):
-        raise ManifestError(f"{where}: encodings must map names to relative paths inside the release")
+    if not _relative_paths(encodings):
+        raise _bad_entry(source, name, "encodings must map names to relative paths inside the release")
     plain = item.get("plain")
     if plain is not None and not (
             isinstance(plain, dict) and safe_relative_path(plain.get("path"))
-            and isinstance(plain.get("encodings", {}), dict)
-            and all(isinstance(k, str) and safe_relative_path(v)
-                    for k, v in plain.get("encodings", {}).items())):
-        raise ManifestError(f"{where}: plain must be an object with a relative path and "
-                            "encodings inside the release")
-    extra = {k: v for k, v in item.items() if k not in ("path", "size", "integrity", "encodings")}
-    return Entry(path=path, size=size, integrity=integrity, encodings=encodings, extra=extra)
+            and _relative_paths(plain.get("encodings", {}))):
+        raise _bad_entry(source, name, "plain must be an object with a relative path and "
+                                       "encodings inside the release")
+    return item
+
+
+def _relative_paths(encodings: object) -> bool:
+    """Whether *encodings* maps names to relative paths inside the release."""
+    if not isinstance(encodings, dict):
+        return False
+    for key, value in encodings.items():  # a loop, not all(): one entry per asset is checked
+        if not (isinstance(key, str) and safe_relative_path(value)):
+            return False
+    return True
+
+
+def _bad_entry(source: str, name: str, problem: str) -> ManifestError:
+    return ManifestError(f"{source}: asset {name!r}: {problem}")
 
 
 def load(path: str | os.PathLike[str]) -> Manifest:
