@@ -121,8 +121,10 @@ def compile_release(config: Config, on_warning: Callable[[Diagnostic], None] = l
                     return _unchanged(out_dir, len(found), plan.unchanged, warnings, timings)
 
             _open_output(out_dir, writing)
+            plan, held_maps = _hold_maps(plan, bundles, opts)
             tally = _Tally(plan, warn, on_progress)
-            linker = _transform_and_rewrite(config, opts, plan, bundles, pool, tally, timings)
+            linker = _transform_and_rewrite(config, opts, plan, bundles, held_maps, pool, tally,
+                                            timings)
 
         written = linker.written
         with _phase(timings, "commit"):
@@ -220,19 +222,27 @@ class _Tally:
             self.on_progress(self.files_done, self.files, self.bytes_in)
 
 
+def _hold_maps(plan: incremental.Plan, bundles: list[bundle.Bundle], opts: Options
+               ) -> tuple[incremental.Plan, set[str]]:
+    """A source named like the map an asset gets (js/a.js.map) waits, not transformed: that
+    map takes its name. The plan without them, and their names."""
+    if not opts.sourcemaps:
+        return plan, set()
+    todo = plan.todo
+    held = {name + ".map" for name in [*plan.found, *(b.name for b in bundles)]
+            if name + ".map" in todo and gets_sourcemap(name, opts)}
+    if not held:
+        return plan, held
+    return plan._replace(todo={n: src for n, src in todo.items() if n not in held}), held
+
+
 def _transform_and_rewrite(config: Config, opts: Options, plan: incremental.Plan,
-                           bundles: list[bundle.Bundle], pool: Pool | None, tally: _Tally,
-                           timings: dict[str, float]) -> Linker:
+                           bundles: list[bundle.Bundle], held_maps: set[str], pool: Pool | None,
+                           tally: _Tally, timings: dict[str, float]) -> Linker:
     """Transform the sources left to do on the workers, and rewrite each text as soon as
     what it references is written; the linker holds every asset written."""
-    found, todo = plan.found, plan.todo
-    # A source named like the map an asset gets (js/a.js.map) waits: that map takes its name.
-    held_maps = {name + ".map" for name in [*found, *(b.name for b in bundles)]
-                 if name + ".map" in todo and gets_sourcemap(name, opts)
-                 } if opts.sourcemaps else set()
-    if held_maps:
-        todo = {name: src for name, src in todo.items() if name not in held_maps}
-    batches = schedule.batches(todo, {p for b in bundles for p in b.parts})
+    found = plan.found
+    batches = schedule.batches(plan.todo, {p for b in bundles for p in b.parts})
     if len(batches) <= 1:
         pool = None  # one batch: no gain in shipping it to another process
     with TextSpool() as spool:

@@ -234,3 +234,18 @@ def test_a_larger_tree_with_bundles_builds_the_same_with_one_or_two_processes(tm
     manifest = read_manifest(outs["2"])
     assert "bundles/a.js" in manifest["assets"] and not broken_links(outs["2"], manifest)
     assert tree_bytes(outs["1"]) == tree_bytes(outs["2"])
+
+
+@pytest.mark.e2e
+def test_a_source_named_like_a_map_the_build_writes_is_not_counted_as_processed(tree, tmp_path):
+    """With --sourcemaps, js/a.js.map waits for the map a.js gets (which takes its name):
+    it is neither transformed nor counted among the files processed."""
+    tree({"static/js/a.js": "function add(a, b) {\n  // sum\n  return a + b;\n}\nadd(1, 2);\n",
+          "static/js/a.js.map": '{"version": 3, "sources": [], "mappings": ""}\n',
+          "static/site.css": ".a { color: red }\n"})
+    run_cli("compile", tmp_path / "static", "--out", tmp_path / "out", "--sourcemaps",
+            "--json", tmp_path / "summary.json", check=True)
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert (summary["files_in"], summary["files_processed"]) == (3, 2)
+    assert set(read_manifest(tmp_path / "out")["assets"]) == {"js/a.js", "js/a.js.map", "site.css",
+                                                          "site.css.map"}
