@@ -1,8 +1,9 @@
 """Per-file work, run in worker processes: read, minify, find references, and (for files
 whose bytes are already final) fingerprint, compress and write.
 
-Everything here is a pure function of one file's bytes and the build options, which is
-what makes it parallel and cacheable.
+What comes back depends only on one file's bytes and the build options, and what is
+written is content-addressed (a fingerprinted name always holds the same bytes), so any
+worker may do any file, in any order, and a cached result stands for the work.
 """
 
 from __future__ import annotations
