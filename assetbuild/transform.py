@@ -17,7 +17,7 @@ from json.encoder import encode_basestring
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from assetbuild import compress, fingerprint, media_types
+from assetbuild import compress, fingerprint, heap, media_types
 from assetbuild.cache import Cache
 from assetbuild.diagnostics import Diagnostic, warning
 from assetbuild.manifest import Entry
@@ -46,6 +46,9 @@ class Options(NamedTuple):
     url_prefix: str = "/static/"
     cache_dir: Path | None = None
     sourcemaps: bool = False
+
+
+RELEASE_AFTER = 1 << 20  # bytes of sources in a batch after which a worker frees memory
 
 
 # The asset model: small immutable records, sent between processes by the thousand.
@@ -461,4 +464,7 @@ def warm_up() -> None:
 
 def process_batch(batch: list[tuple[str, str, bool]], opts: Options) -> list[Outcome]:
     """Worker entry point: several files at once, to keep inter-process traffic low."""
-    return [process(logical, file, opts, keep) for logical, file, keep in batch]
+    outcomes = [process(logical, file, opts, keep) for logical, file, keep in batch]
+    if sum(o.size_in for o in outcomes) >= RELEASE_AFTER:
+        heap.release()  # the largest files come first: their peak need not stay
+    return outcomes

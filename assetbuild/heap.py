@@ -1,0 +1,29 @@
+"""Handing a worker's freed memory back to the system after large files.
+
+glibc keeps the heap that a large file's texts grew (its mmap threshold rises once a big
+buffer is freed, so later big buffers come from the heap too), and a worker that begins
+with the largest files would hold that peak for the rest of the build. ``malloc_trim``
+returns the free pages. Elsewhere (macOS, musl) ``release`` does nothing.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from collections.abc import Callable
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    try:
+        trim: Callable[[int], int] = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return None
+    return trim
+
+
+_TRIM = _malloc_trim()
+
+
+def release() -> None:
+    """Give free heap pages back to the system (glibc only)."""
+    if _TRIM is not None:
+        _TRIM(0)
