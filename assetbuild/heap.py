@@ -8,11 +8,15 @@ returns the free pages. Elsewhere (macOS, musl) ``release`` does nothing.
 
 from __future__ import annotations
 
-import ctypes
 from collections.abc import Callable
+from functools import cache
 
 
-def _malloc_trim() -> Callable[[int], int] | None:
+@cache
+def malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``, or None; looked up on first use, not at every start-up."""
+    import ctypes
+
     try:
         trim: Callable[[int], int] = ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):
@@ -20,10 +24,8 @@ def _malloc_trim() -> Callable[[int], int] | None:
     return trim
 
 
-_TRIM = _malloc_trim()
-
-
 def release() -> None:
     """Give free heap pages back to the system (glibc only)."""
-    if _TRIM is not None:
-        _TRIM(0)
+    trim = malloc_trim()
+    if trim is not None:
+        trim(0)

@@ -1,11 +1,12 @@
 """The import map of a release: bare and relative module specifiers to fingerprinted files.
 
-The compiler writes it (render.importmap_text) as ``importmap.json`` beside ``manifest.json``. Its URLs are relative
-to the release folder (``./js/app.1f3a9c0d.js``), so it stays valid whatever URL the release
-is served under; the run-time side swaps ``./`` for the URL prefix when it renders the map.
-Every ES-module entry of the manifest (``"module": true``) gets two specifiers: its logical
-name (``js/modules/util.js``, a bare specifier) and its unfingerprinted relative URL
-(``./js/modules/util.js``). Imports nothing but the standard library and ``manifest``.
+The compiler writes it (render.importmap_text) as ``importmap.json`` beside
+``manifest.json``. Its URLs are relative to the release folder (``./js/app.1f3a9c0d.js``),
+so it stays valid whatever URL the release is served under; the run-time side swaps ``./``
+for the URL prefix when it renders the map. Every ES-module entry of the manifest
+(``"module": true``) gets two specifiers: its logical name (``js/modules/util.js``, a bare
+specifier) and its unfingerprinted relative URL (``./js/modules/util.js``). Imports nothing
+but the standard library and ``manifest``.
 """
 
 from __future__ import annotations

@@ -173,7 +173,7 @@ def release_in_place(out_dir: Path) -> dict | None:
         if not (out_dir / HISTORY_DIR / f"{build_id}.json").is_file():
             return None
         base = os.path.join(out_dir, "")
-        size_out = 0
+        size_out = plain_copies = 0
         for entry in assets.values():
             if os.stat(base + entry["path"]).st_size != entry["size"]:
                 return None
@@ -181,6 +181,7 @@ def release_in_place(out_dir: Path) -> dict | None:
             for rel in entry["encodings"].values():
                 os.stat(base + rel)
             if "plain" in entry:  # copies under plain names: each build replaces them
+                plain_copies += 1
                 if os.stat(base + entry["plain"]["path"]).st_size != entry["size"]:
                     return None
                 for rel in entry["plain"]["encodings"].values():
@@ -190,7 +191,7 @@ def release_in_place(out_dir: Path) -> dict | None:
     return {"manifest": hashlib.sha256(data).hexdigest(),
             "importmap": hashlib.sha256(import_map).hexdigest(),
             "build_id": build_id, "assets": len(assets), "size_out": size_out,
-            "plain": sum(1 for entry in assets.values() if "plain" in entry),
+            "plain": plain_copies,
             "entries": assets}
 
 

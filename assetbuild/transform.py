@@ -32,6 +32,7 @@ TRANSFORM_VERSION = "5"
 STREAM_BYTES = 8 << 20  # larger files are copied in chunks, never held whole in memory
 MINIFY_MAX_BYTES = 32 << 20  # larger scripts and stylesheets are copied as they are
 CHUNK = 1 << 20
+RELEASE_AFTER = 1 << 20  # bytes of sources in a batch after which a worker frees memory
 
 
 class Options(NamedTuple):
@@ -46,9 +47,6 @@ class Options(NamedTuple):
     url_prefix: str = "/static/"
     cache_dir: Path | None = None
     sourcemaps: bool = False
-
-
-RELEASE_AFTER = 1 << 20  # bytes of sources in a batch after which a worker frees memory
 
 
 # The asset model: small immutable records, sent between processes by the thousand.
