@@ -650,35 +650,66 @@ def minify(text: str, edits: list[Edit] | None = None, python_only: bool = False
     return holders.restore(_jsmin("".join(pieces), python_only), held)
 
 
+# White space rjsmin keeps where no statement can end and no tokens join: a line break
+# before ( [ and a lone + or -, after a lone + or -, a blank line's second, and a space
+# between return and a template literal. Without it, its output is more often a rendering
+# of the source's shape, which one comparison proves. Backtick spans are matched so that
+# they are skipped: rjsmin leaves template literals as they are.
+_LOOSE_WHITE = re.compile(r"`[^`]*`|\n(?:(?=[+-](?![+-])|[(\[\n])|(?<=[^+-][+-]\n))"
+                          r"| (?=`)(?<=[^\w$]return )")
+
+
+def _without_loose_white(out: str) -> str:
+    """rjsmin's *out* without the white space of _LOOSE_WHITE."""
+    return _LOOSE_WHITE.sub(lambda m: m.group() if m.group()[0] == "`" else "", out)
+
+
 def minify_proven(text: str, skeleton: Skeleton,
-                  attempt: Callable[[list[Edit], bool], tuple[str, str]] | None = None) -> str:
+                  attempt: Callable[[list[Edit], bool], str] | None = None,
+                  show: Callable[[str], str] | None = None) -> str:
     """Minified *text*, proven to mean the same (jsproof), else Unminifiable.
 
-    First rjsmin as it is; when its output fails the proof, again with the spans it gets
-    wrong hidden from it (careful_edits), then with its pure-Python build. *attempt*
-    (edits, python_only) -> (output, output as the proof must see it) lets a caller
-    minify a text whose references stand as placeholders.
+    First rjsmin as it is, then with the spans it gets wrong hidden from it (careful_edits),
+    each output checked the cheap way (is it a rendering of the source's shape?); then the
+    full proof for those outputs; then rjsmin's pure-Python build (the C one cuts some
+    scripts short). *attempt* (edits, python_only) -> output and *show* (output -> the text
+    the proof must see) let a caller minify a text whose references stand as placeholders.
     """
     from assetbuild import jsproof  # only here: scanning alone never needs it
 
     if attempt is None:
-        def attempt(edits: list[Edit], python_only: bool) -> tuple[str, str]:
-            out = minify(text, edits, python_only)
-            return out, out
+        def attempt(edits: list[Edit], python_only: bool) -> str:
+            return minify(text, edits, python_only)
+    shown = show or (lambda out: out)
+    proof = jsproof.Proof(text, skeleton[0])
 
-    def disproof(plain: str) -> str | None:
-        return jsproof.disproof(text, skeleton[0], plain, lambda: _skeleton(plain)[0])
-
-    if "<!--" not in text and "-->" not in text:  # else fragile_edits decides
-        out, plain = attempt([], False)
-        if disproof(plain) is None:
+    def rendering(out: str) -> str | None:
+        """*out*, or *out* without its loose white space, when it renders the shape."""
+        if proof.renders(shown(out)):
             return out
+        squeezed = _without_loose_white(out)
+        return squeezed if squeezed != out and proof.renders(shown(squeezed)) else None
+
+    def disproof(out: str) -> str | None:
+        plain = shown(out)
+        return proof.disproof(plain, lambda: _skeleton(plain)[0])
+
+    first = None
+    if "<!--" not in text and "-->" not in text:  # else fragile_edits decides
+        first = attempt([], False)
+        found = rendering(first)
+        if found is not None:
+            return found
     edits = careful_edits(text, skeleton)
-    out, plain = attempt(edits, False)
-    why = disproof(plain)
-    if why is not None:  # the C build cuts some scripts short; the Python one does not
-        out, plain = attempt(edits, True)
-        why = disproof(plain)
+    careful = attempt(edits, False)
+    found = rendering(careful)
+    if found is not None:
+        return found
+    for out in (first, careful):  # the full proof, where the cheap one could not tell
+        if out is not None and disproof(out) is None:
+            return out
+    out = attempt(edits, True)  # the C build cuts some scripts short; the Python one does not
+    why = disproof(out)
     if why is not None:
         raise Unminifiable(why)
     return out

@@ -103,6 +103,8 @@ def shape(text: str, spans: list[tuple[int, int]]) -> tuple[str, list[str]]:
                 pos = end
                 continue
             if second == "*":
+                if end - start < 4 or not text.startswith("*/", end - 2):  # it ends the text
+                    raise Unprovable("it has a comment that is never closed")
                 append("\n" if LINE_BREAK.search(text, start, end) else " ")
                 pos = end
                 continue
@@ -197,26 +199,114 @@ def _without_kept_comments(text: str) -> str:
     return text.lstrip(" \n")  # a licence at the top: nothing before it to keep apart
 
 
+class Proof:
+    """Checks minified texts against one source, whose shape is made once."""
+
+    def __init__(self, original: str, spans: list[tuple[int, int]]):
+        self.original, self.spans = original, spans
+        self._shape: tuple[str, list[str]] | None = None
+        self._renderings: list[str | None] | None = None
+
+    def shape(self) -> tuple[str, list[str]]:
+        """The source's shape; raises Unprovable."""
+        if self._shape is None:
+            self._shape = shape(self.original, self.spans)
+        return self._shape
+
+    def renders(self, minified: str) -> bool:
+        """Whether *minified* (but for the /*! comments rjsmin keeps) is a rendering of the
+        source's shape, which proves it: its shortest text, or that text with each template
+        literal as written (rjsmin leaves template literals alone). False when it is not or
+        cannot tell."""
+        if minified == self.original.strip(" \t\n\r"):  # minified already: nothing changed
+            return True
+        plain = _without_kept_comments(minified)
+        renderings = self._renderings
+        if renderings is None:
+            try:
+                renderings = self._renderings = [render(self.shape())]
+            except Unprovable:
+                return False
+        if plain == renderings[0]:
+            return True
+        if len(renderings) == 1:
+            renderings.append(_with_templates_as_written(self.original, self.spans, self.shape()))
+        return renderings[1] is not None and plain == renderings[1]
+
+    def disproof(self, minified: str, minified_spans: Callable[[], list[tuple[int, int]]]
+                 ) -> str | None:
+        """None when *minified* is proven to mean what the source meant; else where it may
+        not, as a reason to show. *minified_spans* gives its skeleton's spans when needed.
+
+        Most often it is a rendering of the source's shape, which one comparison proves;
+        else its own shape must equal the source's."""
+        if self.renders(minified):
+            return None
+        try:
+            before = self.shape()
+            after = shape(minified, minified_spans())
+        except Unprovable as exc:
+            return str(exc)
+        if before == after:
+            return None
+        k = _first_difference(before, after)
+        line = self.original.count("\n", 0, _literal_spans(self.original, self.spans)[k - 1][1]) + 1 \
+            if k else 1
+        return f"minifying would change the code after line {line}"
+
+
+def _literal_spans(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans of *text*'s skeleton that stand as literals in its shape (not comments)."""
+    return [s for s in spans if not text.startswith(("//", "/*", "#!"), s[0])]
+
+
+def _with_templates_as_written(text: str, spans: list[tuple[int, int]],
+                               shape_: tuple[str, list[str]]) -> str | None:
+    """The shortest text of *text*'s shape with each outermost template literal, its
+    substitutions included, as *text* writes it; None when it has none or they do not
+    pair up.
+
+    It means what *text* means as the shortest text does: a template literal is one token
+    whichever white space its substitutions hold, and only white space differs."""
+    if "`" not in text:
+        return None
+    code, literals = shape_
+    literal_spans = _literal_spans(text, spans)
+    regions: list[tuple[int, int]] = []  # (first, last) literal of each outermost template
+    depth, first = 0, -1
+    for k, (start, _) in enumerate(literal_spans):
+        opener = text[start]
+        if opener != "`" and opener != "}":  # a string or regex
+            continue
+        if opener == "}":
+            depth -= 1
+        elif depth == 0:
+            first = k
+        chunk = literals[k]
+        if chunk.endswith("${") and len(chunk) > 2:  # opens a substitution
+            depth += 1
+        elif not (chunk.endswith("`") and len(chunk) > 1):  # the text ends inside it
+            return None
+        if depth < 0:
+            return None
+        if depth == 0:
+            regions.append((first, k))
+    if depth or not regions:
+        return None
+    parts = [part.replace(_JOIN, " ").replace(_BREAK, "\n") for part in _LITERAL_MARKER.split(code)]
+    pieces = [parts[0]]
+    done = 0
+    for first, last in regions:
+        for k in range(done, first):
+            pieces += (literals[k], parts[k + 1])
+        pieces += (text[literal_spans[first][0]:literal_spans[last][1]], parts[last + 1])
+        done = last + 1
+    for k in range(done, len(literals)):
+        pieces += (literals[k], parts[k + 1])
+    return "".join(pieces)
+
+
 def disproof(original: str, original_spans: list[tuple[int, int]], minified: str,
              minified_spans: Callable[[], list[tuple[int, int]]]) -> str | None:
-    """None when *minified* is proven to mean what *original* meant; else where it may
-    not, as a reason to show. *minified_spans* gives its skeleton's spans when needed.
-
-    Most often the minified text is the shortest text of the source's shape (but for the
-    /*! comments rjsmin keeps), and one comparison proves it; else its own shape must
-    equal the source's."""
-    if minified == original.strip(" \t\n\r"):  # minified already: nothing was changed
-        return None
-    try:
-        before = shape(original, original_spans)
-        if _without_kept_comments(minified) == render(before):
-            return None
-        after = shape(minified, minified_spans())
-    except Unprovable as exc:
-        return str(exc)
-    if before == after:
-        return None
-    k = _first_difference(before, after)
-    literal_spans = [s for s in original_spans if not original.startswith(("//", "/*"), s[0])]
-    line = original.count("\n", 0, literal_spans[k - 1][1]) + 1 if k else 1
-    return f"minifying would change the code after line {line}"
+    """Proof(original, original_spans).disproof(minified, minified_spans)."""
+    return Proof(original, original_spans).disproof(minified, minified_spans)

@@ -167,7 +167,7 @@ def prepare_text(logical: str, kind: str, text: str, minify: bool, url_prefix: s
                 body = css.minify(body)
             else:
                 assert skeleton is not None  # walked above for every script to minify
-                body = js.minify_proven(text, skeleton, _protected_attempt(text, body, refs, holders))
+                body = js.minify_proven(text, skeleton, *_protected_attempt(text, body, refs, holders))
         except (js.Unminifiable, css.Unminifiable) as exc:
             diagnostics.append(warning(f"not minified: {exc}", file=file))
         except Exception as exc:  # a minifier bug must not stop the build
@@ -205,18 +205,20 @@ def _map(result: Text, text: str, refs: list[Ref], kept: list[int], holders: Pla
 
 
 def _protected_attempt(text: str, body: str, refs: list[Ref], holders: Placeholders
-                       ) -> Callable[[list[js.Edit], bool], tuple[str, str]]:
-    """A js.minify_proven attempt that minifies *body* (*text* with *refs* swapped for
-    placeholders) and shows the proof the output with the references put back."""
+                       ) -> tuple[Callable[[list[js.Edit], bool], str], Callable[[str], str]]:
+    """(a js.minify_proven attempt that minifies *body*, *text* with *refs* swapped for
+    placeholders; what shows the proof an output with the references put back)."""
     from assetbuild import js
 
     raw = [text[r.start:r.end] for r in refs]
 
-    def attempt(edits: list[js.Edit], python_only: bool) -> tuple[str, str]:
-        out = js.minify(body, _protected_edits(edits, refs, holders), python_only)
-        return out, holders.restore(out, raw) if refs else out
+    def attempt(edits: list[js.Edit], python_only: bool) -> str:
+        return js.minify(body, _protected_edits(edits, refs, holders), python_only)
 
-    return attempt
+    def show(out: str) -> str:
+        return holders.restore(out, raw) if refs else out
+
+    return attempt, show
 
 
 def _protected_edits(edits: list[tuple[int, int, str | None]], refs: list[Ref],

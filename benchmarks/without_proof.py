@@ -16,10 +16,10 @@ import rcssmin
 from assetbuild import cli, css, js
 
 
-def _unproven_js(text: str, skeleton: js.Skeleton, attempt=None) -> str:
+def _unproven_js(text: str, skeleton: js.Skeleton, attempt=None, show=None) -> str:
     if attempt is None:
         return js.minify(text, [])
-    return attempt([], False)[0]
+    return attempt([], False)
 
 
 def _unproven_css(text: str) -> str:
