@@ -302,7 +302,7 @@ def test_the_proof_accepts_no_text_with_another_syntax_tree(cases):
         if start is None:
             continue
         candidate = _edited(start, edits)
-        if jsproof.disproof(text, spans, candidate, lambda: js.skeleton(candidate)[0]) is None:
+        if jsproof.disproof(text, spans, candidate, lambda c=candidate: js.skeleton(c)[0]) is None:
             accepted.append((text, candidate, j["tree"]))
     assume(accepted)
     for (text, candidate, tree), k in zip(accepted, oracle([(c, False) for _, c, _ in accepted])):
