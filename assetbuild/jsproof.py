@@ -91,38 +91,45 @@ def shape(text: str, spans: list[tuple[int, int]]) -> tuple[str, list[str]]:
     pieces: list[str] = []
     literals: list[str] = []
     append, keep = pieces.append, literals.append
+    marker_of = _MARKER_OF.get
     pos = 0
     for start, end in spans:
         append(text[pos:start])
-        first = text[start]
-        if first == "'" or first == '"':
-            marker = STRING
-        elif first == "/":
+        pos = end
+        marker = marker_of(text[start], TEMPLATE)
+        if marker is REGEX:
             second = text[start + 1:start + 2]
             if second == "/":  # a line comment: the line break after it is the gap
-                pos = end
                 continue
             if second == "*":
-                if end - start < 4 or not text.startswith("*/", end - 2):  # it ends the text
-                    raise Unprovable("it has a comment that is never closed")
-                append("\n" if LINE_BREAK.search(text, start, end) else " ")
-                pos = end
+                append(_block_comment_gap(text, start, end))
                 continue
-            marker = REGEX
-        elif first == "#":  # a hashbang line: the line break after it is the gap
-            pos = end
+        elif marker is None:  # a hashbang line: the line break after it is the gap
             continue
-        else:  # a template chunk: from a backtick or a substitution's closing brace
-            marker = TEMPLATE
         append(marker)
         keep(text[start:end])
-        pos = end
     append(text[pos:])
     code = "".join(pieces)
-    if (sum(code.count(marker) for marker in (STRING, TEMPLATE, REGEX)) != len(literals)
+    if any(c in text for c in _MARKERS) and (
+            sum(code.count(marker) for marker in (STRING, TEMPLATE, REGEX)) != len(literals)
             or _JOIN in code or _BREAK in code):
         raise Unprovable("it holds ASCII control characters outside strings")
     return _gaps(code), literals
+
+
+# What a span stands as in the shape, by its first character: "/" also starts a comment,
+# "#" a hashbang line, and any other a template chunk (after a backtick or the brace that
+# closes a substitution).
+_MARKER_OF = {"'": STRING, '"': STRING, "/": REGEX, "#": None}
+_MARKERS = (STRING, TEMPLATE, REGEX, _JOIN, _BREAK)
+
+
+def _block_comment_gap(text: str, start: int, end: int) -> str:
+    """The white space the block comment text[start:end] stands for; raises Unprovable
+    when it is never closed."""
+    if end - start < 4 or not text.startswith("*/", end - 2):  # it runs to the text's end
+        raise Unprovable("it has a comment that is never closed")
+    return "\n" if LINE_BREAK.search(text, start, end) else " "
 
 
 def _gaps(code: str) -> str:
