@@ -190,20 +190,57 @@ def _first_difference(a: tuple[str, list[str]], b: tuple[str, list[str]]) -> int
 def render(shape_: tuple[str, list[str]]) -> str:
     """The shortest text of a shape: its literals put back, a joining space for a joining
     mark, a line break for a line break that may end a statement, nothing elsewhere."""
+    return _unmarked(_marked(shape_), shape_)
+
+
+def _marked(shape_: tuple[str, list[str]]) -> str:
+    """The shortest text of a shape with its joining and line-break marks left in."""
     code, literals = shape_
     parts = _LITERAL_MARKER.split(code)
     pieces = [""] * (2 * len(parts) - 1)
     pieces[0::2] = parts
     pieces[1::2] = literals
-    return "".join(pieces).replace(_JOIN, " ").replace(_BREAK, "\n")
+    return "".join(pieces)
 
 
-def _without_kept_comments(text: str) -> str:
-    """*text* with each /*! comment */ as the white space it stands for (none at the start)."""
+def _unmarked(marked: str, shape_: tuple[str, list[str]]) -> str:
+    """*marked* (_marked of *shape_*) with each mark as the white space it stands for. A
+    literal may hold the marks' control characters too; then only the code's are replaced."""
+    code, literals = shape_
+    if marked.count(_JOIN) == code.count(_JOIN) and marked.count(_BREAK) == code.count(_BREAK):
+        return marked.replace(_JOIN, " ").replace(_BREAK, "\n")
+    parts = [_white(part) for part in _LITERAL_MARKER.split(code)]
+    pieces = [""] * (2 * len(parts) - 1)
+    pieces[0::2] = parts
+    pieces[1::2] = literals
+    return "".join(pieces)
+
+
+def _white(code: str) -> str:
+    """*code* with each mark as the white space it stands for."""
+    return code.replace(_JOIN, " ").replace(_BREAK, "\n")
+
+
+def _without_kept_comments(text: str) -> tuple[str, list[int]]:
+    """(*text* with each /*! comment */ as the white space it stands for, none at the
+    start; where in that text each such white space stands)."""
     if "/*!" not in text:
-        return text
-    text = _KEPT_COMMENT.sub(lambda m: "\n" if LINE_BREAK.search(m.group()) else " ", text)
-    return text.lstrip(" \n")  # a licence at the top: nothing before it to keep apart
+        return text, []
+    pieces: list[str] = []
+    at: list[int] = []
+    pos = length = 0
+    for m in _KEPT_COMMENT.finditer(text):
+        pieces.append(text[pos:m.start()])
+        length += m.start() - pos
+        at.append(length)
+        pieces.append("\n" if LINE_BREAK.search(text, m.start(), m.end()) else " ")
+        length += 1
+        pos = m.end()
+    pieces.append(text[pos:])
+    joined = "".join(pieces)
+    plain = joined.lstrip(" \n")  # a licence at the top: nothing before it to keep apart
+    cut = len(joined) - len(plain)
+    return plain, [p - cut for p in at if p >= cut]
 
 
 class Proof:
@@ -211,34 +248,52 @@ class Proof:
 
     def __init__(self, original: str, spans: list[tuple[int, int]]):
         self.original, self.spans = original, spans
-        self._shape: tuple[str, list[str]] | None = None
-        self._renderings: list[str | None] | None = None
+        self._shape: tuple[str, list[str]] | Unprovable | None = None
+        self._renderings: list[tuple[str, str] | None] = []
 
     def shape(self) -> tuple[str, list[str]]:
         """The source's shape; raises Unprovable."""
         if self._shape is None:
-            self._shape = shape(self.original, self.spans)
+            try:
+                self._shape = shape(self.original, self.spans)
+            except Unprovable as exc:
+                self._shape = exc
+        if isinstance(self._shape, Unprovable):
+            raise self._shape
         return self._shape
 
     def renders(self, minified: str) -> bool:
-        """Whether *minified* (but for the /*! comments rjsmin keeps) is a rendering of the
-        source's shape, which proves it: its shortest text, or that text with each template
-        literal as written (rjsmin leaves template literals alone). False when it is not or
-        cannot tell."""
+        """Whether *minified* (but for the /*! comments rjsmin keeps, in code) is a
+        rendering of the source's shape, which proves it: its shortest text, or that text
+        with each template literal as written (rjsmin leaves template literals alone).
+        False when it is not or cannot tell."""
         if minified == self.original.strip(" \t\n\r"):  # minified already: nothing changed
             return True
-        plain = _without_kept_comments(minified)
+        plain, comments = _without_kept_comments(minified)
+        for k in (0, 1):
+            rendering = self._rendering(k)
+            if rendering is None:
+                continue
+            marked, text = rendering
+            if plain == text and all(marked[p] == _JOIN or marked[p] == _BREAK for p in comments):
+                return True  # each kept comment stands where white space counts, in code
+        return False
+
+    def _rendering(self, k: int) -> tuple[str, str] | None:
+        """The source shape's rendering *k* (0: the shortest text; 1: with its templates
+        as written), marked and plain; None when there is none."""
         renderings = self._renderings
-        if renderings is None:
+        if len(renderings) <= k:
             try:
-                renderings = self._renderings = [render(self.shape())]
+                shape_ = self.shape()
             except Unprovable:
-                return False
-        if plain == renderings[0]:
-            return True
-        if len(renderings) == 1:
-            renderings.append(_with_templates_as_written(self.original, self.spans, self.shape()))
-        return renderings[1] is not None and plain == renderings[1]
+                return None
+            if not renderings:
+                marked = _marked(shape_)
+                renderings.append((marked, _unmarked(marked, shape_)))
+            if k == 1 and len(renderings) == 1:
+                renderings.append(_with_templates_as_written(self.original, self.spans, shape_))
+        return renderings[k]
 
     def disproof(self, minified: str, minified_spans: Callable[[], list[tuple[int, int]]]
                  ) -> str | None:
@@ -268,7 +323,7 @@ def _literal_spans(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, i
 
 
 def _with_templates_as_written(text: str, spans: list[tuple[int, int]],
-                               shape_: tuple[str, list[str]]) -> str | None:
+                               shape_: tuple[str, list[str]]) -> tuple[str, str] | None:
     """The shortest text of *text*'s shape with each outermost template literal, its
     substitutions included, as *text* writes it; None when it has none or they do not
     pair up.
@@ -300,17 +355,22 @@ def _with_templates_as_written(text: str, spans: list[tuple[int, int]],
             regions.append((first, k))
     if depth or not regions:
         return None
-    parts = [part.replace(_JOIN, " ").replace(_BREAK, "\n") for part in _LITERAL_MARKER.split(code)]
-    pieces = [parts[0]]
+    parts = _LITERAL_MARKER.split(code)
+    marked, plain = [parts[0]], [_white(parts[0])]
+
+    def add(literal: str, part: str) -> None:
+        marked.extend((literal, part))
+        plain.extend((literal, _white(part)))
+
     done = 0
     for first, last in regions:
         for k in range(done, first):
-            pieces += (literals[k], parts[k + 1])
-        pieces += (text[literal_spans[first][0]:literal_spans[last][1]], parts[last + 1])
+            add(literals[k], parts[k + 1])
+        add(text[literal_spans[first][0]:literal_spans[last][1]], parts[last + 1])
         done = last + 1
     for k in range(done, len(literals)):
-        pieces += (literals[k], parts[k + 1])
-    return "".join(pieces)
+        add(literals[k], parts[k + 1])
+    return "".join(marked), "".join(plain)
 
 
 def disproof(original: str, original_spans: list[tuple[int, int]], minified: str,
