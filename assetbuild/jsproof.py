@@ -196,11 +196,7 @@ def render(shape_: tuple[str, list[str]]) -> str:
 def _marked(shape_: tuple[str, list[str]]) -> str:
     """The shortest text of a shape with its joining and line-break marks left in."""
     code, literals = shape_
-    parts = _LITERAL_MARKER.split(code)
-    pieces = [""] * (2 * len(parts) - 1)
-    pieces[0::2] = parts
-    pieces[1::2] = literals
-    return "".join(pieces)
+    return _interleaved(_LITERAL_MARKER.split(code), literals)
 
 
 def _unmarked(marked: str, shape_: tuple[str, list[str]]) -> str:
@@ -208,8 +204,12 @@ def _unmarked(marked: str, shape_: tuple[str, list[str]]) -> str:
     literal may hold the marks' control characters too; then only the code's are replaced."""
     code, literals = shape_
     if marked.count(_JOIN) == code.count(_JOIN) and marked.count(_BREAK) == code.count(_BREAK):
-        return marked.replace(_JOIN, " ").replace(_BREAK, "\n")
-    parts = [_white(part) for part in _LITERAL_MARKER.split(code)]
+        return _white(marked)
+    return _interleaved([_white(part) for part in _LITERAL_MARKER.split(code)], literals)
+
+
+def _interleaved(parts: list[str], literals: list[str]) -> str:
+    """The code *parts* with the *literals* between them, joined."""
     pieces = [""] * (2 * len(parts) - 1)
     pieces[0::2] = parts
     pieces[1::2] = literals
