@@ -58,6 +58,10 @@ def gzip_bytes(data: bytes, level: int = 6) -> bytes | bytearray:
 # same bytes; on large ones each step up buys little for more CPU than all the gzip work.
 BROTLI_DEFAULT_QUALITY = 6
 BROTLI_MAX_WINDOW = 24  # the largest window browsers decode
+# Below this size a file gets no .br: there brotli saves 23-36 bytes a file over gzip, less
+# than an HTTP header, while the compression and the extra file cost more than the gzip
+# (benchmarks/REPORT-brotli.md). Most files of a package are this small (icons, modules).
+BROTLI_MIN_BYTES = 1024
 _FONTS = frozenset({"ttf", "otf", "eot"})
 _GENERIC = frozenset({"wasm", "ico"})
 
@@ -87,13 +91,14 @@ def brotli_bytes(logical: str, data: bytes, quality: int = BROTLI_DEFAULT_QUALIT
 
 def variants(logical: str, data: bytes, use_gzip: bool, use_brotli: bool,
              brotli_quality: int = BROTLI_DEFAULT_QUALITY) -> dict[str, bytes | bytearray]:
-    """Encoding name -> compressed bytes, for each encoding that makes *data* smaller."""
+    """Encoding name -> compressed bytes, for each encoding that makes *data* smaller
+    (brotli only from BROTLI_MIN_BYTES)."""
     if not compressible(logical) or not data:
         return {}
     found = {}
     if use_gzip:
         found["gzip"] = gzip_bytes(data)
-    if use_brotli:
+    if use_brotli and len(data) >= BROTLI_MIN_BYTES:
         found["br"] = brotli_bytes(logical, data, brotli_quality)
     return {enc: blob for enc, blob in found.items() if len(blob) < len(data)}
 

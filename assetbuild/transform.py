@@ -28,7 +28,7 @@ from assetbuild.render import render_quoted
 if TYPE_CHECKING:
     from assetbuild import js
 
-TRANSFORM_VERSION = "5"
+TRANSFORM_VERSION = "6"
 STREAM_BYTES = 8 << 20  # larger files are copied in chunks, never held whole in memory
 MINIFY_MAX_BYTES = 32 << 20  # larger scripts and stylesheets are copied as they are
 CHUNK = 1 << 20

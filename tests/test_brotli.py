@@ -48,7 +48,8 @@ def test_brotli_quality_from_flag_file_and_environment(tree):
 
 
 def test_the_same_sources_give_the_same_brotli_bytes(tree):
-    base = tree({"static/app.js": _script(), "static/small.css": ".a{color:red}\n" * 20})
+    base = tree({"static/app.js": _script(),
+                 "static/small.css": "".join(f".a{i}{{color:red}}\n" for i in range(100))})
     run_cli("compile", "static", "--out", "one", cwd=base, check=True)
     run_cli("compile", "static", "--out", "two", "-j", "1", cwd=base, check=True)
     for name in ("app.js", "small.css"):
@@ -88,3 +89,19 @@ def test_style_sources_shipped_beside_the_build_are_compressed(tree):
         assert sorted(assets[name]["encodings"]) == ["br", "gzip"], name
         data, blob = _br(base / "out", name)
         assert brotli.decompress(blob) == data
+
+
+def test_files_under_one_kib_get_gzip_only(tree):
+    line = "<path d='M0 0h24v24H0z' fill='none'/>\n"  # 39 bytes
+    under = (line * 27)[:1023]
+    base = tree({"static/under.svg": under, "static/at.svg": under + "\n",
+                 "static/tiny.txt": "hello\n" * 30})
+    run_cli("compile", "static", "--out", "out", cwd=base, check=True)
+    assets = read_manifest(base / "out")["assets"]
+    assert (assets["under.svg"]["size"], sorted(assets["under.svg"]["encodings"])) == (1023, ["gzip"])
+    assert (assets["at.svg"]["size"], sorted(assets["at.svg"]["encodings"])) == (1024, ["br", "gzip"])
+    assert sorted(assets["tiny.txt"]["encodings"]) == ["gzip"]
+    data, blob = _br(base / "out", "at.svg")
+    assert brotli.decompress(blob) == data
+    out_files = sorted(p.name.rsplit(".", 1)[-1] for p in (base / "out").rglob("under.*"))
+    assert out_files == ["gz", "svg"]

@@ -60,9 +60,11 @@ def create_app(testing=False):
 
 FILES: dict[str, str | bytes] = {
     "app.py": APP,
-    "static/css/site.css": "body { color: #123456 }\n" * 40,
-    "static/js/app.js": "document.body.dataset.app = 'ok';\n" * 40,
-    "static/js/main.mjs": "export const greeting = 'hello';\n" * 40,
+    # 1 KiB and more once minified, so that they get a .br beside the .gz
+    "static/css/site.css": "".join(f".c{i} {{ color: #12{i:04d} }}\n" for i in range(80)),
+    "static/js/app.js": "".join(f"document.body.dataset.a{i} = 'ok';\n" for i in range(60)),
+    "static/js/main.mjs": "".join(f"export const greeting{i} = 'hello';\n" for i in range(60)),
+    "static/css/small.css": "".join(f".s{i} {{ margin: {i}px }}\n" for i in range(30)),
     "static/robots.txt": "User-agent: *\n",
     "static/favicon.ico": b"\x00\x00\x01\x00icon",
     "shop_static/shop.css": 'h1 { background: url("bg.png") }\n',
@@ -111,7 +113,7 @@ def release_paths(base: Path) -> dict[str, str]:
 @pytest.mark.e2e
 def test_blueprint_static_folders_are_compiled_under_their_url(built: Path) -> None:
     assert set(release_paths(built)) == {
-        "css/site.css", "js/app.js", "js/main.mjs", "robots.txt", "favicon.ico",
+        "css/site.css", "css/small.css", "js/app.js", "js/main.mjs", "robots.txt", "favicon.ico",
         "shop/shop_static/shop.css", "shop/shop_static/bg.png", "shop/shop_static/icons.svg",
         "parent/child/child_static/child.css"}
     shop_css = (built / "build" / "static" / release_paths(built)["shop/shop_static/shop.css"]).read_text()
@@ -167,6 +169,19 @@ def test_text_files_and_their_twins_have_exact_headers(built: Path, app: Flask, 
                                                          "If-None-Match": response.headers["ETag"]})
         assert again.status_code == 304
         assert again.headers["Cache-Control"] == IMMUTABLE
+
+
+@pytest.mark.e2e
+def test_a_file_under_one_kib_goes_to_a_br_client_as_gzip(built: Path, app: Flask) -> None:
+    pytest.importorskip("brotli")
+    path = release_paths(built)["css/small.css"]
+    assert (built / "build" / "static" / path).stat().st_size < 1024
+    response = app.test_client().get("/static/" + path, headers={"Accept-Encoding": "br, gzip"})
+    assert response.status_code == 200
+    assert served_headers(response) == {
+        "Content-Type": "text/css; charset=utf-8", "Content-Encoding": "gzip",
+        "Vary": "Accept-Encoding", "Cache-Control": IMMUTABLE, "Content-Disposition": None}
+    assert gzip.decompress(response.data) == (built / "build" / "static" / path).read_bytes()
 
 
 @pytest.mark.e2e
