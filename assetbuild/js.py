@@ -684,11 +684,20 @@ def minify_proven(text: str, skeleton: Skeleton,
     proof = jsproof.Proof(text, skeleton[0])
 
     def rendering(out: str) -> str | None:
-        """*out*, or *out* without its loose white space, when it renders the shape."""
-        if proof.renders(shown(out)):
+        """*out*, or *out* without its loose white space, when it renders the shape. The
+        shortest text (rendering 0) is tried first for both: the other costs more to make."""
+        plain = shown(out)
+        if proof.renders(plain, (0,)):
             return out
         squeezed = _without_loose_white(out)
-        return squeezed if squeezed != out and proof.renders(shown(squeezed)) else None
+        if squeezed == out:
+            return out if proof.renders(plain, (1,)) else None
+        plain_squeezed = shown(squeezed)
+        for candidate, its_plain, which in ((squeezed, plain_squeezed, (0,)), (out, plain, (1,)),
+                                            (squeezed, plain_squeezed, (1,))):
+            if proof.renders(its_plain, which):
+                return candidate
+        return None
 
     def disproof(out: str) -> str | None:
         plain = shown(out)

@@ -37,6 +37,7 @@ from assetbuild.js import LINE_BREAK
 STRING, TEMPLATE, REGEX, _JOIN, _BREAK = "\x01", "\x02", "\x03", "\x04", "\x05"
 _LITERAL_MARKERS = f"[{STRING}{TEMPLATE}{REGEX}]"
 _LITERAL_MARKER = re.compile(_LITERAL_MARKERS)
+_AS_STRING_MARKER = str.maketrans(TEMPLATE + REGEX, STRING + STRING)
 _KEPT_COMMENT = re.compile(r"/\*!.*?\*/", re.S)
 
 _OTHER_WS = re.compile("[\u00a0\ufeff\u1680\u2000-\u200a\u202f\u205f\u3000]")
@@ -196,7 +197,7 @@ def render(shape_: tuple[str, list[str]]) -> str:
 def _marked(shape_: tuple[str, list[str]]) -> str:
     """The shortest text of a shape with its joining and line-break marks left in."""
     code, literals = shape_
-    return _interleaved(_LITERAL_MARKER.split(code), literals)
+    return _interleaved(_code_parts(code), literals)
 
 
 def _unmarked(marked: str, shape_: tuple[str, list[str]]) -> str:
@@ -205,7 +206,13 @@ def _unmarked(marked: str, shape_: tuple[str, list[str]]) -> str:
     code, literals = shape_
     if marked.count(_JOIN) == code.count(_JOIN) and marked.count(_BREAK) == code.count(_BREAK):
         return _white(marked)
-    return _interleaved([_white(part) for part in _LITERAL_MARKER.split(code)], literals)
+    return _interleaved([_white(part) for part in _code_parts(code)], literals)
+
+
+def _code_parts(code: str) -> list[str]:
+    """The code of a shape cut at its literal markers (a shape's code holds no others):
+    one marker and a plain split, which is faster than a regex split."""
+    return code.translate(_AS_STRING_MARKER).split(STRING)
 
 
 def _interleaved(parts: list[str], literals: list[str]) -> str:
@@ -248,6 +255,7 @@ class Proof:
 
     def __init__(self, original: str, spans: list[tuple[int, int]]):
         self.original, self.spans = original, spans
+        self._stripped: str | None = None
         self._shape: tuple[str, list[str]] | Unprovable | None = None
         self._renderings: list[tuple[str, str] | None] = []
 
@@ -262,15 +270,18 @@ class Proof:
             raise self._shape
         return self._shape
 
-    def renders(self, minified: str) -> bool:
+    def renders(self, minified: str, which: tuple[int, ...] = (0, 1)) -> bool:
         """Whether *minified* (but for the /*! comments rjsmin keeps, in code) is a
-        rendering of the source's shape, which proves it: its shortest text, or that text
-        with each template literal as written (rjsmin leaves template literals alone).
-        False when it is not or cannot tell."""
-        if minified == self.original.strip(" \t\n\r"):  # minified already: nothing changed
+        rendering of the source's shape, which proves it: its shortest text (rendering 0),
+        or that text with each template literal as written (rendering 1: rjsmin leaves
+        template literals alone). Only the renderings in *which* are tried. False when it
+        is not or cannot tell."""
+        if self._stripped is None:
+            self._stripped = self.original.strip(" \t\n\r")
+        if minified == self._stripped:  # minified already: nothing changed
             return True
         plain, comments = _without_kept_comments(minified)
-        for k in (0, 1):
+        for k in which:
             rendering = self._rendering(k)
             if rendering is None:
                 continue
@@ -355,7 +366,7 @@ def _with_templates_as_written(text: str, spans: list[tuple[int, int]],
             regions.append((first, k))
     if depth or not regions:
         return None
-    parts = _LITERAL_MARKER.split(code)
+    parts = _code_parts(code)
     marked, plain = [parts[0]], [_white(parts[0])]
 
     def add(literal: str, part: str) -> None:
