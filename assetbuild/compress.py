@@ -62,6 +62,9 @@ BROTLI_MAX_WINDOW = 24  # the largest window browsers decode
 # than an HTTP header, while the compression and the extra file cost more than the gzip
 # (benchmarks/REPORT-brotli.md). Most files of a package are this small (icons, modules).
 BROTLI_MIN_BYTES = 1024
+# Nor does a source map: only developer tools fetch one, and they accept gzip. On the
+# benchmark corpus brotli on the maps was a fifth of all the brotli work.
+_NO_BROTLI = frozenset({"map"})
 _FONTS = frozenset({"ttf", "otf", "eot"})
 _GENERIC = frozenset({"wasm", "ico"})
 
@@ -82,6 +85,12 @@ def brotli_mode(logical: str) -> int:
     return brotli.MODE_GENERIC if ext in _GENERIC else brotli.MODE_TEXT
 
 
+def gets_brotli(logical: str, size: int) -> bool:
+    """Whether a compressible file of *size* bytes gets a .br: from BROTLI_MIN_BYTES, and
+    not a source map."""
+    return size >= BROTLI_MIN_BYTES and posixpath.splitext(logical)[1][1:].lower() not in _NO_BROTLI
+
+
 def brotli_bytes(logical: str, data: bytes, quality: int = BROTLI_DEFAULT_QUALITY) -> bytes:
     """Brotli at *quality*, with a window that fits the file."""
     import brotli
@@ -92,13 +101,13 @@ def brotli_bytes(logical: str, data: bytes, quality: int = BROTLI_DEFAULT_QUALIT
 def variants(logical: str, data: bytes, use_gzip: bool, use_brotli: bool,
              brotli_quality: int = BROTLI_DEFAULT_QUALITY) -> dict[str, bytes | bytearray]:
     """Encoding name -> compressed bytes, for each encoding that makes *data* smaller
-    (brotli only from BROTLI_MIN_BYTES)."""
+    (brotli only where gets_brotli)."""
     if not compressible(logical) or not data:
         return {}
     found = {}
     if use_gzip:
         found["gzip"] = gzip_bytes(data)
-    if use_brotli and len(data) >= BROTLI_MIN_BYTES:
+    if use_brotli and gets_brotli(logical, len(data)):
         found["br"] = brotli_bytes(logical, data, brotli_quality)
     return {enc: blob for enc, blob in found.items() if len(blob) < len(data)}
 

@@ -28,7 +28,7 @@ from assetbuild.render import render_quoted
 if TYPE_CHECKING:
     from assetbuild import js
 
-TRANSFORM_VERSION = "6"
+TRANSFORM_VERSION = "7"
 STREAM_BYTES = 8 << 20  # larger files are copied in chunks, never held whole in memory
 MINIFY_MAX_BYTES = 32 << 20  # larger scripts and stylesheets are copied as they are
 CHUNK = 1 << 20
@@ -337,7 +337,8 @@ def finish_large(logical: str, file: str, opts: Options) -> Written:
     """Like finish(), reading *file* in chunks: hash, copy and compress in one pass."""
     hasher = fingerprint.StreamHasher()
     staged = {"": staging_file(opts.out_dir)}
-    encodings = [enc for enc, on in (("gzip", opts.gzip), ("br", opts.brotli))
+    brotli = opts.brotli and compress.gets_brotli(logical, STREAM_BYTES)  # larger, in fact
+    encodings = [enc for enc, on in (("gzip", opts.gzip), ("br", brotli))
                  if on and compress.compressible(logical)]
     size = 0
     try:

@@ -1,7 +1,7 @@
 """The least work a cold build must do, with no minifying, scanning or orchestration:
 read every file, blake3 and sha384 it, deflate the compressible ones (libdeflate gzip,
-level 6) and, with --brotli Q, brotli them the way assetbuild does at quality Q (those of
-compress.BROTLI_MIN_BYTES and more), and
+level 6) and, with --brotli Q, brotli them the way assetbuild does at quality Q (those
+compress.gets_brotli picks: 1 KiB and more, not source maps), and
 create the fingerprinted file and its variants, in one process per CPU.
 Usage: python benchmarks/floor_work.py SOURCE OUT [--brotli Q] (OUT must not exist)."""
 
@@ -16,7 +16,7 @@ from multiprocessing import get_context
 import blake3
 from deflate import gzip_compress
 
-from assetbuild.compress import BROTLI_MIN_BYTES, brotli_bytes, compressible
+from assetbuild.compress import brotli_bytes, compressible, gets_brotli
 
 FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL
 
@@ -32,7 +32,7 @@ def work(items: list[tuple[str, str]], brotli_quality: int | None) -> None:
         outputs = [(path, data)]
         if compressible(dest):
             outputs.append((path + ".gz", gzip_compress(data, 6)))
-            if brotli_quality is not None and len(data) >= BROTLI_MIN_BYTES:
+            if brotli_quality is not None and gets_brotli(dest, len(data)):
                 outputs.append((path + ".br", brotli_bytes(dest, data, brotli_quality)))
         for name, blob in outputs:
             fd = os.open(name, FLAGS, 0o644)

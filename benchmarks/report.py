@@ -263,8 +263,8 @@ def _machine_section(machine, data) -> list[str]:
         "process per CPU with nothing else: read, blake3 and sha384 each file, deflate the "
         "compressible ones (libdeflate, level 6; the sources, which are larger than "
         "minified output), create the fingerprinted file and its .gz; with brotli, also "
-        "brotli those of 1 KiB and more with assetbuild's own function and default quality "
-        "and write the .br.",
+        "brotli those of 1 KiB and more, source maps excepted, with assetbuild's own "
+        "function and default quality and write the .br.",
         "- CPU s: median user + system time of the command and all its descendants (wait4); "
         "on a shared machine it shows the work done when wall time is inflated by waiting.",
         "- Memory: tree peak = highest sum over the command and all its descendants: RSS "

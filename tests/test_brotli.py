@@ -105,3 +105,16 @@ def test_files_under_one_kib_get_gzip_only(tree):
     assert brotli.decompress(blob) == data
     out_files = sorted(p.name.rsplit(".", 1)[-1] for p in (base / "out").rglob("under.*"))
     assert out_files == ["gz", "svg"]
+
+
+def test_source_maps_get_gzip_only(tree):
+    shipped = '{"version":3,"sources":["a.js"],"names":[],"mappings":"' + "AAAA;" * 400 + '"}'
+    base = tree({"static/js/app.js": _script(statements=200), "static/vendor.js.map": shipped})
+    run_cli("compile", "static", "--out", "out", "--sourcemaps", cwd=base, check=True)
+    assets = read_manifest(base / "out")["assets"]
+    assert assets["vendor.js.map"]["size"] >= 1024
+    assert sorted(assets["vendor.js.map"]["encodings"]) == ["gzip"]
+    assert assets["js/app.js.map"]["size"] >= 1024  # made by --sourcemaps
+    assert sorted(assets["js/app.js.map"]["encodings"]) == ["gzip"]
+    assert sorted(assets["js/app.js"]["encodings"]) == ["br", "gzip"]
+    assert not list((base / "out").rglob("*.map.br"))

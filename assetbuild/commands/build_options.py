@@ -46,8 +46,8 @@ def add_build_options(p: argparse.ArgumentParser, cache_help: str) -> None:
     p.add_argument("--no-gzip", dest="gzip", action="store_false", default=None,
                    help="do not write .gz files")
     p.add_argument("--brotli", dest="brotli", action="store_true", default=None,
-                   help="write .br files for compressible files of 1 KiB and more (default: "
-                        "when the brotli package is installed)")
+                   help="write .br files for compressible files of 1 KiB and more, source maps "
+                        "excepted (default: when the brotli package is installed)")
     p.add_argument("--no-brotli", dest="brotli", action="store_false",
                    help="do not write .br files")
     p.add_argument("--brotli-quality", metavar="N", type=int,
