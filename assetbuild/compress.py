@@ -26,8 +26,13 @@ COMPRESSIBLE = frozenset("""
 ENCODING_SUFFIX = {"gzip": ".gz", "br": ".br"}
 
 
+def _extension(logical: str) -> str:
+    """The file name's extension, lower case, without the dot ("" when it has none)."""
+    return posixpath.splitext(logical)[1][1:].lower()
+
+
 def compressible(logical: str) -> bool:
-    return posixpath.splitext(logical)[1][1:].lower() in COMPRESSIBLE
+    return _extension(logical) in COMPRESSIBLE
 
 
 def brotli_available() -> bool:
@@ -79,7 +84,7 @@ def brotli_window(size: int) -> int:
 def brotli_mode(logical: str) -> int:
     """Brotli's mode for the file's type: font, generic (wasm, ico) or text."""
     import brotli
-    ext = posixpath.splitext(logical)[1][1:].lower()
+    ext = _extension(logical)
     if ext in _FONTS:
         return brotli.MODE_FONT
     return brotli.MODE_GENERIC if ext in _GENERIC else brotli.MODE_TEXT
@@ -88,7 +93,7 @@ def brotli_mode(logical: str) -> int:
 def gets_brotli(logical: str, size: int) -> bool:
     """Whether a compressible file of *size* bytes gets a .br: from BROTLI_MIN_BYTES, and
     not a source map."""
-    return size >= BROTLI_MIN_BYTES and posixpath.splitext(logical)[1][1:].lower() not in _NO_BROTLI
+    return size >= BROTLI_MIN_BYTES and _extension(logical) not in _NO_BROTLI
 
 
 def brotli_bytes(logical: str, data: bytes, quality: int = BROTLI_DEFAULT_QUALITY) -> bytes:

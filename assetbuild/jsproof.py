@@ -255,7 +255,7 @@ class Proof:
 
     def __init__(self, original: str, spans: list[tuple[int, int]]):
         self.original, self.spans = original, spans
-        self._stripped: str | None = None
+        self._stripped = original.strip(" \t\n\r")  # what an unchanged text minifies to
         self._shape: tuple[str, list[str]] | Unprovable | None = None
         self._renderings: list[tuple[str, str] | None] = []
 
@@ -276,8 +276,6 @@ class Proof:
         or that text with each template literal as written (rendering 1: rjsmin leaves
         template literals alone). Only the renderings in *which* are tried. False when it
         is not or cannot tell."""
-        if self._stripped is None:
-            self._stripped = self.original.strip(" \t\n\r")
         if minified == self._stripped:  # minified already: nothing changed
             return True
         plain, comments = _without_kept_comments(minified)

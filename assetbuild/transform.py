@@ -333,11 +333,12 @@ def _complete(out_dir: Path, path: str, data: bytes, encodings: dict) -> bool:
         return False
 
 
-def finish_large(logical: str, file: str, opts: Options) -> Written:
-    """Like finish(), reading *file* in chunks: hash, copy and compress in one pass."""
+def finish_large(logical: str, file: str, opts: Options, stat_size: int) -> Written:
+    """Like finish(), reading *file* (*stat_size* bytes when it was opened) in chunks:
+    hash, copy and compress in one pass."""
     hasher = fingerprint.StreamHasher()
     staged = {"": staging_file(opts.out_dir)}
-    brotli = opts.brotli and compress.gets_brotli(logical, STREAM_BYTES)  # larger, in fact
+    brotli = opts.brotli and compress.gets_brotli(logical, stat_size)
     encodings = [enc for enc, on in (("gzip", opts.gzip), ("br", brotli))
                  if on and compress.compressible(logical)]
     size = 0
@@ -394,7 +395,7 @@ def process(logical: str, file: str, opts: Options, keep_text: bool = False) -> 
         finally:
             os.close(fd)
         if kind == "binary" and size > STREAM_BYTES:
-            return Outcome(logical, size, written=finish_large(logical, file, opts),
+            return Outcome(logical, size, written=finish_large(logical, file, opts, size),
                            diagnostics=diagnostics)
     except OSError as exc:
         return Outcome(logical, 0, diagnostics=[warning(

@@ -214,8 +214,7 @@ def _env(extra: dict[str, str]) -> dict[str, str]:
     return env
 
 
-def run_scale(scenario: Scenario, repeat: int) -> dict:
-    measures = scenario.measures()
+def run_scale(scenario: Scenario, measures: list[Measure], repeat: int) -> dict:
     results = {m.key: {"label": m.label, "command": " ".join(m.command), "seconds": [], "cpu": [],
                        "tree_rss": 0, "tree_pss": 0, "max_hwm": 0, "error": None, "facts": {}}
                for m in measures}
@@ -310,8 +309,10 @@ def main(argv: list[str] | None = None) -> int:
         measure.run(["cat", "/dev/null"])  # the sampler's first use, outside any timing
         corpus_mod.count(corpus.root)  # warm the page cache alike for every measure
         scenario = Scenario(corpus, work, args)
-        _check_space(work, corpus.bytes, len(scenario.measures()) * args.repeat)
-        results = run_scale(scenario, args.repeat)
+        measures = scenario.measures()
+        _check_space(work, corpus.bytes, sum(min(m.repeat or args.repeat, args.repeat)
+                                             for m in measures))
+        results = run_scale(scenario, measures, args.repeat)
         by_scale[scale] = {"corpus": corpus.facts(), "measures": results}
     machine["load_after"] = os.getloadavg()
     data = {"started": started, "finished": time.time(), "args": _jsonable(vars(args)),
